@@ -1,0 +1,1777 @@
+/**
+ * GENERATED FROM openapi.yaml BY `npm run generate` (openapi-typescript). DO NOT EDIT.
+ * CI fails when this file differs from what the spec gives.
+ */
+
+export interface paths {
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Public keys that verify our JWTs (empty with HS256) */
+        get: operations["jwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/api-token-auth/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Obtain a DRF token (rest_framework.authtoken.views.obtain_auth_token)
+         * @description Each call issues a new key (one per device).
+         */
+        post: operations["obtainAuthToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/groups/manager/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users in the Manager group */
+        get: operations["managersList"];
+        put?: never;
+        /** Add a user to the Manager group */
+        post: operations["managersAdd"];
+        /** Remove a user (named in the body) from the Manager group */
+        delete: operations["managersRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/groups/manager/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a user (by id) from the Manager group */
+        delete: operations["managersRemoveById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/manager-view/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A message for the Manager group */
+        get: operations["managerView"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/menu-items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List menu items
+         * @description A plain array, as the course's backend returns, unless `page` or `page_size` is given; then DRF's page object.
+         */
+        get: operations["menuItemsList"];
+        put?: never;
+        /** Create a menu item */
+        post: operations["menuItemsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/menu-items/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        /** One menu item */
+        get: operations["menuItemsRetrieve"];
+        /** Replace a menu item */
+        put: operations["menuItemsUpdate"];
+        post?: never;
+        /** Delete a menu item */
+        delete: operations["menuItemsDestroy"];
+        options?: never;
+        head?: never;
+        /** Change some fields of a menu item */
+        patch: operations["menuItemsPartialUpdate"];
+        trace?: never;
+    };
+    "/api/secret/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A message for authenticated users */
+        get: operations["secret"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ten-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Throttled in the `ten` scope */
+        get: operations["tenCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/throttle-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Throttled per IP for anonymous callers (AnonRateThrottle) */
+        get: operations["throttleCheck"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/throttle-check-auth": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Throttled per user (UserRateThrottle) */
+        get: operations["throttleCheckAuth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/token/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Obtain a JWT pair (simplejwt TokenObtainPairView) */
+        post: operations["tokenObtainPair"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/token/blacklist/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Blacklist a refresh token */
+        post: operations["tokenBlacklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/token/refresh/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for a new access token
+         * @description With rotation on, also a new refresh token; the old one is blacklisted, and presenting it again revokes its whole family.
+         */
+        post: operations["tokenRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/token/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check that a token is valid (and, unlike simplejwt, not blacklisted) */
+        post: operations["tokenVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/jwt/create/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Obtain a JWT pair (djoser) */
+        post: operations["jwtCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/jwt/refresh/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange a refresh token for a new access token (djoser) */
+        post: operations["jwtRefresh"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/jwt/verify/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check that a token is valid (djoser) */
+        post: operations["jwtVerify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/token/login/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Obtain a DRF token (djoser) */
+        post: operations["tokenCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/token/logout/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete the DRF key this request was made with */
+        post: operations["tokenDestroy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/token/logoutall/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out everywhere
+         * @description Deletes every DRF key of the user, blacklists every refresh token and revokes every access token issued so far.
+         */
+        post: operations["tokenDestroyAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Users (all of them for an admin, yourself otherwise) */
+        get: operations["userList"];
+        put?: never;
+        /** Register */
+        post: operations["userCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/{username}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: components["parameters"]["Username"];
+            };
+            cookie?: never;
+        };
+        /** A user (themself or an admin) */
+        get: operations["userRetrieve"];
+        /** Change a user (themself or an admin) */
+        put: operations["userUpdate"];
+        post?: never;
+        /** Delete a user (themself with their password, or an admin with theirs) */
+        delete: operations["userDestroy"];
+        options?: never;
+        head?: never;
+        /** Change some fields of a user (themself or an admin) */
+        patch: operations["userPartialUpdate"];
+        trace?: never;
+    };
+    "/auth/users/activation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Activate an account with the mailed uid and token (when activation is on) */
+        post: operations["activation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/me/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current user */
+        get: operations["userMe"];
+        /** Change the current user */
+        put: operations["userMeUpdate"];
+        post?: never;
+        /** Delete the current user */
+        delete: operations["userMeDestroy"];
+        options?: never;
+        head?: never;
+        /** Change some fields of the current user */
+        patch: operations["userMePartialUpdate"];
+        trace?: never;
+    };
+    "/auth/users/resend_activation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail the activation link again (when activation is on) */
+        post: operations["resendActivation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/reset_password_confirm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with the mailed uid and token */
+        post: operations["resetPasswordConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/reset_password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a password-reset link (answers 204 whether the address is known or not) */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/set_password/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your password */
+        post: operations["setPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/users/set_username/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change your username */
+        post: operations["setUsername"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness and database check */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        CredentialsInput: {
+            password: components["schemas"]["Password"];
+            username: string;
+        };
+        CurrentPasswordInput: {
+            current_password?: string;
+        };
+        Detail: {
+            code?: string;
+            detail: string;
+            messages?: {
+                message?: string;
+                token_class?: string;
+                token_type?: string;
+            }[];
+        };
+        /** Format: email */
+        Email: string;
+        EmailInput: {
+            email: components["schemas"]["Email"];
+        };
+        /** @description DRF field errors; `non_field_errors` holds errors that belong to no field. */
+        FieldErrors: {
+            [key: string]: string[];
+        };
+        GroupMember: {
+            email: string;
+            id: number;
+            username: string;
+        };
+        /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl */
+        Jwt: string;
+        MenuItem: {
+            readonly id: number;
+            inventory: number;
+            price: components["schemas"]["Price"];
+            title: string;
+        };
+        MenuItemInput: {
+            inventory: number;
+            price: components["schemas"]["Price"];
+            title: string;
+        };
+        MenuItemPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["MenuItem"][];
+        };
+        MenuItemPatchInput: {
+            inventory?: number;
+            price?: components["schemas"]["Price"];
+            title?: string;
+        };
+        Message: {
+            message: string;
+        };
+        OptionalCredentialsInput: {
+            password?: string;
+            username?: string;
+        };
+        Password: string;
+        /**
+         * @description A decimal of at most 6 digits, 2 of them after the point, >= 0; sent as a number or a string, returned as a string.
+         * @example 5.50
+         */
+        Price: string;
+        RefreshInput: {
+            refresh: string;
+        };
+        ResetConfirmInput: {
+            new_password: components["schemas"]["Password"];
+            re_new_password?: string;
+            token: string;
+            uid: string;
+        };
+        SetPasswordInput: {
+            current_password: components["schemas"]["Password"];
+            new_password: components["schemas"]["Password"];
+            re_new_password?: string;
+        };
+        SetUsernameInput: {
+            current_password: components["schemas"]["Password"];
+            new_username: components["schemas"]["Username"];
+            re_new_username?: string;
+        };
+        /** @example 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b */
+        TokenKey: string;
+        UidTokenInput: {
+            token: string;
+            uid: string;
+        };
+        User: {
+            email: string;
+            username: string;
+        };
+        UserCreated: {
+            email: string;
+            id: number;
+            username: string;
+        };
+        UserCreateInput: {
+            /** Format: email-or-blank */
+            email?: string;
+            password: components["schemas"]["Password"];
+            re_password?: string;
+            username: components["schemas"]["Username"];
+        };
+        Username: string;
+        UsernameInput: {
+            username: string;
+        };
+        /** @description A `username` sent here is ignored, as djoser does; use set_username. */
+        UserUpdateInput: {
+            /** Format: email-or-blank */
+            email?: string;
+        };
+        VerifyInput: {
+            token: string;
+        };
+    };
+    responses: {
+        /** @description Valid. */
+        Empty: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        /** @description Invalid input: DRF field errors, or `{"detail": ...}` for a body that does not parse. */
+        FieldErrors: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["FieldErrors"] | components["schemas"]["Detail"];
+            };
+        };
+        /** @description Authenticated, but not allowed. */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Detail"];
+            };
+        };
+        /** @description A menu item. */
+        MenuItem: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["MenuItem"];
+            };
+        };
+        /** @description A message. */
+        Message: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Message"];
+            };
+        };
+        /** @description No such object. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Detail"];
+            };
+        };
+        /** @description Done. */
+        Ok: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    message: "ok";
+                };
+            };
+        };
+        /** @description A backing service is down. */
+        ServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Detail"];
+            };
+        };
+        /** @description Too many requests. */
+        Throttled: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Detail"];
+            };
+        };
+        /** @description The token or credentials are not valid. */
+        TokenInvalid: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Detail"];
+            };
+        };
+        /** @description An access and a refresh token. */
+        TokenPair: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    access: components["schemas"]["Jwt"];
+                    refresh: components["schemas"]["Jwt"];
+                };
+            };
+        };
+        /** @description A new access token, and a new refresh token when rotation is on. */
+        TokenRefreshed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": {
+                    access: components["schemas"]["Jwt"];
+                    refresh?: components["schemas"]["Jwt"];
+                };
+            };
+        };
+        /** @description Missing or bad credentials. */
+        Unauthorized: {
+            headers: {
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Detail"];
+            };
+        };
+        /** @description A user. */
+        User: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["User"];
+            };
+        };
+    };
+    parameters: {
+        ItemId: number;
+        UserId: number;
+        Username: string;
+    };
+    requestBodies: {
+        Credentials: {
+            content: {
+                "application/json": components["schemas"]["CredentialsInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["CredentialsInput"];
+                "multipart/form-data": components["schemas"]["CredentialsInput"];
+            };
+        };
+        CurrentPassword: {
+            content: {
+                "application/json": components["schemas"]["CurrentPasswordInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["CurrentPasswordInput"];
+                "multipart/form-data": components["schemas"]["CurrentPasswordInput"];
+            };
+        };
+        Email: {
+            content: {
+                "application/json": components["schemas"]["EmailInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["EmailInput"];
+                "multipart/form-data": components["schemas"]["EmailInput"];
+            };
+        };
+        MenuItem: {
+            content: {
+                "application/json": components["schemas"]["MenuItemInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["MenuItemInput"];
+                "multipart/form-data": components["schemas"]["MenuItemInput"];
+            };
+        };
+        MenuItemPatch: {
+            content: {
+                "application/json": components["schemas"]["MenuItemPatchInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["MenuItemPatchInput"];
+                "multipart/form-data": components["schemas"]["MenuItemPatchInput"];
+            };
+        };
+        OptionalCredentials: {
+            content: {
+                "application/json": components["schemas"]["OptionalCredentialsInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["OptionalCredentialsInput"];
+                "multipart/form-data": components["schemas"]["OptionalCredentialsInput"];
+            };
+        };
+        Refresh: {
+            content: {
+                "application/json": components["schemas"]["RefreshInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["RefreshInput"];
+                "multipart/form-data": components["schemas"]["RefreshInput"];
+            };
+        };
+        ResetConfirm: {
+            content: {
+                "application/json": components["schemas"]["ResetConfirmInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["ResetConfirmInput"];
+                "multipart/form-data": components["schemas"]["ResetConfirmInput"];
+            };
+        };
+        SetPassword: {
+            content: {
+                "application/json": components["schemas"]["SetPasswordInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["SetPasswordInput"];
+                "multipart/form-data": components["schemas"]["SetPasswordInput"];
+            };
+        };
+        SetUsername: {
+            content: {
+                "application/json": components["schemas"]["SetUsernameInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["SetUsernameInput"];
+                "multipart/form-data": components["schemas"]["SetUsernameInput"];
+            };
+        };
+        UidToken: {
+            content: {
+                "application/json": components["schemas"]["UidTokenInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["UidTokenInput"];
+                "multipart/form-data": components["schemas"]["UidTokenInput"];
+            };
+        };
+        UserCreate: {
+            content: {
+                "application/json": components["schemas"]["UserCreateInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["UserCreateInput"];
+                "multipart/form-data": components["schemas"]["UserCreateInput"];
+            };
+        };
+        Username: {
+            content: {
+                "application/json": components["schemas"]["UsernameInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["UsernameInput"];
+                "multipart/form-data": components["schemas"]["UsernameInput"];
+            };
+        };
+        UserUpdate: {
+            content: {
+                "application/json": components["schemas"]["UserUpdateInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["UserUpdateInput"];
+                "multipart/form-data": components["schemas"]["UserUpdateInput"];
+            };
+        };
+        Verify: {
+            content: {
+                "application/json": components["schemas"]["VerifyInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["VerifyInput"];
+                "multipart/form-data": components["schemas"]["VerifyInput"];
+            };
+        };
+    };
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    jwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON Web Key Set. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            [key: string]: unknown;
+                        }[];
+                    };
+                };
+            };
+            429: components["responses"]["Throttled"];
+        };
+    };
+    obtainAuthToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Credentials"];
+        responses: {
+            /** @description A new key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token: components["schemas"]["TokenKey"];
+                    };
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    managersList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The managers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMember"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    managersAdd: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Username"];
+        responses: {
+            201: components["responses"]["Ok"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    managersRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Username"];
+        responses: {
+            200: components["responses"]["Ok"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    managersRemoveById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Ok"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    managerView: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    menuItemsList: {
+        parameters: {
+            query?: {
+                /** @description A field to sort by, `-` for descending; several separated by commas. */
+                ordering?: string;
+                page?: number;
+                page_size?: number;
+                /** @description Items whose title contains this text (case-insensitive). */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Menu items. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MenuItem"][] | components["schemas"]["MenuItemPage"];
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    menuItemsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["MenuItem"];
+        responses: {
+            /** @description The created item. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MenuItem"];
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    menuItemsRetrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["MenuItem"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    menuItemsUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["MenuItem"];
+        responses: {
+            200: components["responses"]["MenuItem"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    menuItemsDestroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    menuItemsPartialUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["MenuItemPatch"];
+        responses: {
+            200: components["responses"]["MenuItem"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    tenCalls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    throttleCheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    throttleCheckAuth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Message"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    tokenObtainPair: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Credentials"];
+        responses: {
+            200: components["responses"]["TokenPair"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["TokenInvalid"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    tokenBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Refresh"];
+        responses: {
+            200: components["responses"]["Empty"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["TokenInvalid"];
+        };
+    };
+    tokenRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Refresh"];
+        responses: {
+            200: components["responses"]["TokenRefreshed"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["TokenInvalid"];
+        };
+    };
+    tokenVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Verify"];
+        responses: {
+            200: components["responses"]["Empty"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["TokenInvalid"];
+        };
+    };
+    jwtCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Credentials"];
+        responses: {
+            200: components["responses"]["TokenPair"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["TokenInvalid"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    jwtRefresh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Refresh"];
+        responses: {
+            200: components["responses"]["TokenRefreshed"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["TokenInvalid"];
+        };
+    };
+    jwtVerify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Verify"];
+        responses: {
+            200: components["responses"]["Empty"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["TokenInvalid"];
+        };
+    };
+    tokenCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["OptionalCredentials"];
+        responses: {
+            /** @description A new key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        auth_token: components["schemas"]["TokenKey"];
+                    };
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    tokenDestroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key no longer works. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    tokenDestroyAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every credential of the user is revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["UserCreate"];
+        responses: {
+            /** @description The new user. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserCreated"];
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userRetrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: components["parameters"]["Username"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["User"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: components["parameters"]["Username"];
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["UserUpdate"];
+        responses: {
+            200: components["responses"]["User"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userDestroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: components["parameters"]["Username"];
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["CurrentPassword"];
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userPartialUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: components["parameters"]["Username"];
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["UserUpdate"];
+        responses: {
+            200: components["responses"]["User"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    activation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["UidToken"];
+        responses: {
+            /** @description Activated. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["User"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userMeUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["UserUpdate"];
+        responses: {
+            200: components["responses"]["User"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userMeDestroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["CurrentPassword"];
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    userMePartialUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["UserUpdate"];
+        responses: {
+            200: components["responses"]["User"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    resendActivation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Email"];
+        responses: {
+            /** @description Accepted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    resetPasswordConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["ResetConfirm"];
+        responses: {
+            /** @description Changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Email"];
+        responses: {
+            /** @description Accepted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    setPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["SetPassword"];
+        responses: {
+            /** @description Changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    setUsername: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["SetUsername"];
+        responses: {
+            /** @description Changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The service and its database answer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+}

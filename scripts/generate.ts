@@ -1,0 +1,39 @@
+/**
+ * Regenerates generated/ from openapi.yaml: `npm run generate`.
+ * `npm run gen:check` fails (exit 1) when generated/ differs from what the spec gives.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import openapiTS, { astToString } from 'openapi-typescript';
+
+const root = path.resolve(__dirname, '..');
+const target = path.join(root, 'generated', 'openapi.d.ts');
+const BANNER = `/**
+ * GENERATED FROM openapi.yaml BY \`npm run generate\` (openapi-typescript). DO NOT EDIT.
+ * CI fails when this file differs from what the spec gives.
+ */
+
+`;
+
+async function main(): Promise<void> {
+  const spec = new URL(`file://${path.join(root, 'openapi.yaml')}`);
+  const ast = await openapiTS(spec, { alphabetize: true });
+  const text = BANNER + astToString(ast);
+  if (process.argv.includes('--check')) {
+    const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
+    if (current !== text) {
+      console.error('generated/openapi.d.ts is out of date with openapi.yaml: run `npm run generate` and commit the result.');
+      process.exit(1);
+    }
+    console.log('generated/ is in sync with openapi.yaml');
+    return;
+  }
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.writeFileSync(target, text);
+  console.log(`wrote ${path.relative(root, target)}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

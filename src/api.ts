@@ -1,0 +1,242 @@
+/**
+ * openapi-backend, set up from the spec: routing by operationId, the security handlers, our
+ * gate (authorize, throttle), body reading, validation and the response. The order of the
+ * stages is openapi-backend's: route → authenticate → postSecurityHandler (authorize,
+ * throttle, read the body) → validate → handler → postResponseHandler.
+ * Boot checks raise ImproperlyConfigured before the server listens.
+ */
+import type { Context } from 'koa';
+import OpenAPIBackend, { type Context as OpenAPIContext, type Request as OpenAPIRequest } from 'openapi-backend';
+import type { Ajv } from 'ajv';
+import { ApiError, ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from './errors';
+import type { Handlers, OperationId, Call } from './handlers/types';
+import { JwtAuthentication, TokenAuthentication } from './policies/authentication';
+import { permissionFor } from './policies/permissions';
+import { checkThrottles, type LoginGuard } from './policies/throttling';
+import type { Authenticator, OperationInfo, Permission, RequestInfo, Throttle } from './policies/types';
+import { createBodyReader } from './pipeline/readBody';
+import { bodySchema, coerceBody, customizeAjv, validationError } from './pipeline/validate';
+import { installRouteTable } from './routing';
+import type { Services } from './services';
+import type { Spec } from './spec';
+
+/** Per-operation policies, resolved once at start-up. */
+interface Gate {
+  readonly info: OperationInfo;
+  readonly authenticators: readonly Authenticator[];
+  readonly permission: Permission;
+  readonly throttles: readonly Throttle[];
+  readonly loginGuard: LoginGuard | null;
+  readonly authenticateHeader: string;
+}
+
+export interface RequestState {
+  gate?: Gate;
+  req?: RequestInfo;
+  throttleHeaders?: Record<string, string>;
+}
+
+export interface Api {
+  /** Koa middleware: handles every request the spec declares (and 404/405 for the rest). */
+  dispatch(ctx: Context): Promise<void>;
+  /** The WWW-Authenticate value for a 401 of this request. */
+  authenticateHeader(ctx: Context): string;
+  readonly backend: OpenAPIBackend;
+}
+
+export interface ApiOptions {
+  /** Check every response against the spec (tests); an undeclared one becomes a 500. */
+  readonly validateResponses?: boolean;
+}
+
+export async function createApi(spec: Spec, services: Services, handlers: Handlers, options: ApiOptions = {}): Promise<Api> {
+  const { settings, db } = services;
+  const authenticators: Record<string, Authenticator> = {
+    JWTAuth: new JwtAuthentication(db, services.jwt),
+    TokenAuth: new TokenAuthentication(db, services.keys),
+  };
+  const defaultAuthenticateHeader = authenticators.JWTAuth.authenticateHeader();
+  const groups = new Set<string>((spec.document['x-groups'] ?? []) as string[]);
+
+  const gates = new Map<string, Gate>();
+  for (const info of spec.operations.values()) {
+    const auths = info.schemes.map((s) => {
+      const a = authenticators[s];
+      if (!a) throw new ImproperlyConfigured(`security scheme ${s} has no authenticator`);
+      return a;
+    });
+    gates.set(info.operationId, {
+      info,
+      authenticators: auths,
+      permission: permissionFor(info.roles, groups),
+      throttles: info.throttles.map((scope) => services.throttles.throttle(scope)),
+      loginGuard: info.throttles.includes('login') ? services.throttles.loginGuard() : null,
+      authenticateHeader: auths[0]?.authenticateHeader() ?? defaultAuthenticateHeader,
+    });
+  }
+  for (const id of spec.operations.keys()) {
+    if (!(id in handlers)) throw new ImproperlyConfigured(`operation ${id} has no handler`);
+  }
+
+  const readBody = createBodyReader(settings.bodyLimitBytes);
+  const backend = new OpenAPIBackend({
+    definition: structuredClone(spec.document) as never,
+    strict: true,
+    quick: true, // validators compile on first use: start-up stays well under a second
+    validate: true,
+    coerceTypes: true,
+    ajvOpts: { allErrors: true, verbose: true, strict: false },
+    customizeAjv: (ajv) => customizeAjv(ajv as unknown as Ajv) as never,
+  });
+
+  const state = (ctx: Context): RequestState => ctx.state as RequestState;
+  const requestInfo = (ctx: Context, gate: Gate, principal: RequestInfo['principal'], auth: RequestInfo['auth'], params: Record<string, string>): RequestInfo => ({
+    method: ctx.method,
+    ip: clientIp(ctx, settings.numProxies),
+    headers: ctx.headers,
+    params,
+    operation: gate.info,
+    principal,
+    auth,
+  });
+
+  backend.register({
+    notFound: async () => {
+      throw new NotFound();
+    },
+    methodNotAllowed: async (_c: OpenAPIContext, ctx: Context) => {
+      throw new MethodNotAllowed(ctx.method);
+    },
+    postRoutingHandler: async (c: OpenAPIContext, ctx: Context) => {
+      if (c.operation) state(ctx).gate = gates.get(c.operation.operationId as string);
+    },
+    postSecurityHandler: async (c: OpenAPIContext, ctx: Context) => {
+      const gate = state(ctx).gate as Gate;
+      // 1. authenticate: the first scheme that claimed the header wins; its failure is a 401.
+      let principal: RequestInfo['principal'] = null;
+      let auth: RequestInfo['auth'] = null;
+      for (const a of gate.authenticators) {
+        const result = c.security?.[a.scheme] as { error?: unknown; principal?: RequestInfo['principal']; auth?: RequestInfo['auth'] } | null | undefined;
+        if (result && typeof result === 'object' && 'error' in result && result.error) throw result.error;
+        if (result && result.principal) {
+          principal = result.principal;
+          auth = result.auth ?? null;
+          break;
+        }
+      }
+      const req = requestInfo(ctx, gate, principal, auth, (c.request.params ?? {}) as Record<string, string>);
+      state(ctx).req = req;
+      // 2. authorize
+      if (!principal && !gate.info.anonymous) throw new NotAuthenticated();
+      if (!(await gate.permission.hasPermission(req))) throw principal ? new PermissionDenied() : new NotAuthenticated();
+      // 3. throttle
+      state(ctx).throttleHeaders = await checkThrottles(gate.throttles, req);
+      // 4. read the body, now that the caller may send one
+      const operation = c.operation as unknown as Record<string, unknown>;
+      if (operation.requestBody) {
+        const raw = await readBody(ctx);
+        const body = coerceBody(bodySchema(operation, ctx.request.type || 'application/json'), raw);
+        (c.request as { requestBody?: unknown }).requestBody = body;
+        (ctx.state.openapiRequest as OpenAPIRequest).body = body as never;
+      }
+    },
+    unauthorizedHandler: async () => {
+      throw new NotAuthenticated();
+    },
+    validationFail: async (c: OpenAPIContext) => {
+      throw validationError(c.validation.errors ?? []);
+    },
+    postResponseHandler: async (c: OpenAPIContext, ctx: Context) => {
+      const result = c.response as { status: number; body?: unknown; headers?: Record<string, string> };
+      if (options.validateResponses && c.operation) {
+        const check = backend.validator.validateResponse(result.body ?? null, c.operation.operationId as string, result.status);
+        if (result.status !== 204 && check.errors?.length) {
+          throw new Error(`response of ${c.operation.operationId} (${result.status}) breaks the spec: ${JSON.stringify(check.errors)}`);
+        }
+      }
+      ctx.status = result.status;
+      for (const [k, v] of Object.entries({ ...state(ctx).throttleHeaders, ...result.headers })) ctx.set(k, v);
+      if (result.status !== 204) ctx.body = result.body ?? {};
+    },
+  });
+
+  for (const [id, handler] of Object.entries(handlers) as [OperationId, Handlers[OperationId]][]) {
+    backend.register(id, async (c: OpenAPIContext, ctx: Context) => {
+      const s = state(ctx);
+      const gate = s.gate as Gate;
+      const req = s.req as RequestInfo;
+      const call: Call<OperationId> = {
+        operationId: id,
+        req,
+        body: ((c.request as { requestBody?: unknown }).requestBody ?? {}) as never,
+        params: (c.request.params ?? {}) as never,
+        query: flatQuery(c.request.query),
+        services,
+        ctx,
+        loginGuard: gate.loginGuard,
+        async assertObjectPermission(obj: unknown) {
+          const p = gate.permission;
+          if (p.hasObjectPermission && !(await p.hasObjectPermission(req, obj))) throw new PermissionDenied();
+        },
+      };
+      return (handler as (c: Call<OperationId>) => Promise<unknown>)(call);
+    });
+  }
+
+  for (const a of Object.values(authenticators)) {
+    backend.registerSecurityHandler(a.scheme, async (_c: OpenAPIContext, ctx: Context) => {
+      const gate = state(ctx).gate as Gate;
+      const found = await a.authenticate(requestInfo(ctx, gate, null, null, {}));
+      return found ?? null;
+    });
+  }
+
+  await backend.init();
+  installRouteTable(backend);
+
+  return {
+    backend,
+    authenticateHeader: (ctx) => state(ctx).gate?.authenticateHeader ?? defaultAuthenticateHeader,
+    async dispatch(ctx) {
+      const request: OpenAPIRequest = {
+        method: ctx.method,
+        path: ctx.path,
+        headers: ctx.headers as OpenAPIRequest['headers'],
+        query: ctx.querystring,
+        body: undefined,
+      };
+      ctx.state.openapiRequest = request;
+      await backend.handleRequest(request, ctx);
+    },
+  };
+}
+
+/** Query values as single strings, the last one winning (Django's QueryDict.get). */
+function flatQuery(query: unknown): Partial<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    if (typeof last === 'string' || typeof last === 'number') out[k] = String(last);
+  }
+  return out;
+}
+
+/**
+ * The client's address: the socket's, unless NUM_PROXIES trusted proxies are in front; then
+ * X-Forwarded-For read that many hops from the right, so a client cannot pick its own.
+ */
+export function clientIp(ctx: Context, numProxies: number | null): string {
+  const socketIp = normaliseIp(ctx.req.socket.remoteAddress ?? '');
+  if (!numProxies) return socketIp;
+  const xff = ctx.get('x-forwarded-for');
+  if (!xff) return socketIp;
+  const hops = xff.split(',').map((s) => s.trim()).filter(Boolean);
+  if (hops.length === 0) return socketIp;
+  return normaliseIp(hops[Math.max(0, hops.length - numProxies)]);
+}
+
+function normaliseIp(ip: string): string {
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+}
+
+export { ApiError };

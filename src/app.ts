@@ -1,0 +1,168 @@
+/**
+ * createApp(settings): the Koa application and what it needs. The ONLY place the middleware
+ * order is written: recover (the error boundary) → request log → security headers → spec
+ * and docs → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
+ * validate, handle, respond).
+ */
+import crypto from 'node:crypto';
+import Koa, { type Context, type Next } from 'koa';
+import type { Redis } from 'ioredis';
+import { createApi, type Api } from './api';
+import { ImproperlyConfigured } from './errors';
+import { migrate, openDatabase, type Db } from './db/knex';
+import { handlers } from './handlers';
+import { createLogger, type Logger } from './log';
+import { ThrottleRegistry } from './policies/throttling';
+import { render } from './render';
+import { TokenKeys } from './services/accounts';
+import type { Services } from './services';
+import { createMailer } from './services/mail';
+import type { Settings } from './settings';
+import { loadSpec, type Spec } from './spec';
+import { TokenBackend } from './tokens/backend';
+import { JwtService } from './tokens/tokens';
+import { docsPage } from './docs';
+
+export interface AppOptions {
+  readonly logger?: Logger;
+  /** Check every response against the spec (the test suite turns this on). */
+  readonly validateResponses?: boolean;
+  readonly now?: () => number;
+  readonly spec?: Spec;
+}
+
+export interface App {
+  readonly koa: Koa;
+  readonly services: Services;
+  readonly api: Api;
+  /** Closes the database and Redis connections. */
+  close(): Promise<void>;
+}
+
+/** Opens the database (migrating it), Redis when configured, and builds the application. */
+export async function createApp(settings: Settings, options: AppOptions = {}): Promise<App> {
+  const log = options.logger ?? createLogger(settings.logLevel);
+  const spec = options.spec ?? loadSpec();
+  const now = options.now ?? Date.now;
+  const db = openDatabase(settings.databaseUrl);
+  let redis: Redis | null = null;
+  try {
+    await migrate(db);
+    await ensureGroups(db, (spec.document['x-groups'] ?? []) as string[]);
+    for (const scope of Object.keys(settings.throttleRates)) {
+      if (!(scope in spec.throttleRates)) throw new ImproperlyConfigured(`THROTTLE_RATES names ${JSON.stringify(scope)}, a scope the spec does not declare`);
+    }
+    if (settings.redisUrl) redis = await connectRedis(settings.redisUrl);
+    const throttles = new ThrottleRegistry(
+      { ...spec.throttleRates, ...settings.throttleRates },
+      { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix },
+    );
+    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey });
+    const services: Services = {
+      settings,
+      db,
+      log,
+      now,
+      jwt: new JwtService(backend, db, settings.jwt, now),
+      keys: new TokenKeys(db, now),
+      throttles,
+      mailer: createMailer({ dir: settings.mail.dir, url: settings.mail.url, from: settings.mail.from, keepFiles: Boolean(process.env.MAIL_DIR) }, log),
+    };
+    const api = await createApi(spec, services, handlers, { validateResponses: options.validateResponses });
+    const koa = new Koa();
+    koa.silent = true; // errors are logged by `recover`, once
+    koa.use(recover(api, log));
+    koa.use(securityHeaders());
+    koa.use(meta(spec));
+    koa.use((ctx: Context) => api.dispatch(ctx));
+    return {
+      koa,
+      services,
+      api,
+      async close() {
+        await (throttles as { close?: () => Promise<void> }).close?.();
+        if (redis) redis.disconnect();
+        await db.destroy();
+      },
+    };
+  } catch (err) {
+    if (redis) redis.disconnect();
+    await db.destroy();
+    throw err;
+  }
+}
+
+async function ensureGroups(db: Db, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    await db('auth_group').insert({ name }).onConflict('name').ignore();
+  }
+}
+
+async function connectRedis(url: string): Promise<Redis> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
+  const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000 });
+  redis.on('error', () => undefined); // state changes are seen through the limiter's fallback
+  await redis.connect();
+  return redis;
+}
+
+/** The error boundary: every error becomes DRF's JSON; unexpected ones are logged with a stack. */
+function recover(api: Api, log: Logger) {
+  return async function recover(ctx: Context, next: Next): Promise<void> {
+    const started = process.hrtime.bigint();
+    const id = crypto.randomUUID();
+    ctx.set('X-Request-Id', id);
+    try {
+      await next();
+    } catch (err) {
+      const out = render(err, api.authenticateHeader(ctx));
+      if (out.unexpected) log.error({ err, reqId: id, method: ctx.method, path: ctx.path }, 'unhandled error');
+      ctx.status = out.status;
+      ctx.set(out.headers);
+      ctx.body = out.body;
+    }
+    if (log.isLevelEnabled('info')) {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const user = (ctx.state as { req?: { principal?: { id: number } | null } }).req?.principal?.id;
+      log.info({ reqId: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, user }, 'request');
+    }
+  };
+}
+
+function securityHeaders() {
+  return async function securityHeaders(ctx: Context, next: Next): Promise<void> {
+    ctx.set({
+      'X-Content-Type-Options': 'nosniff',
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'same-origin',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+    });
+    await next();
+  };
+}
+
+/** GET /openapi.json, /openapi.yaml and /docs: the spec, outside the API's own gate. */
+function meta(spec: Spec) {
+  const json = JSON.stringify(spec.publicDocument);
+  return async function meta(ctx: Context, next: Next): Promise<void> {
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
+    switch (ctx.path) {
+      case '/openapi.json':
+        ctx.type = 'application/json';
+        ctx.body = json;
+        return;
+      case '/openapi.yaml':
+        ctx.type = 'application/yaml';
+        ctx.body = spec.yaml;
+        return;
+      case '/docs':
+      case '/docs/':
+        ctx.type = 'text/html';
+        ctx.body = docsPage();
+        return;
+      default:
+        return next();
+    }
+  };
+}

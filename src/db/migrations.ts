@@ -1,0 +1,104 @@
+/**
+ * The schema, as knex migrations kept in code (so the compiled service needs no migration
+ * files on disk). Column names follow Django's tables so data maps one to one. Times are
+ * epoch milliseconds in bigint columns: the same on SQLite and PostgreSQL. Prices are integer
+ * cents: never a binary float.
+ */
+import type { Knex } from 'knex';
+
+interface Migration {
+  name: string;
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+const migrations: Migration[] = [
+  {
+    name: '0001_initial',
+    async up(db) {
+      await db.schema.createTable('auth_user', (t) => {
+        t.increments('id').primary();
+        t.string('password', 255).notNullable();
+        t.bigInteger('last_login').nullable();
+        t.boolean('is_superuser').notNullable().defaultTo(false);
+        t.string('username', 150).notNullable().unique();
+        t.string('first_name', 150).notNullable().defaultTo('');
+        t.string('last_name', 150).notNullable().defaultTo('');
+        t.string('email', 254).notNullable().defaultTo('');
+        t.boolean('is_staff').notNullable().defaultTo(false);
+        t.boolean('is_active').notNullable().defaultTo(true);
+        t.bigInteger('date_joined').notNullable();
+        // Access tokens issued before this time (ms) are refused: logout-all, password change.
+        t.bigInteger('tokens_valid_after').notNullable().defaultTo(0);
+      });
+      // One account per username whatever its case: "Alice" cannot impersonate "alice".
+      await db.raw('CREATE UNIQUE INDEX auth_user_username_ci ON auth_user (lower(username))');
+      await db.raw('CREATE INDEX auth_user_email_ci ON auth_user (lower(email))');
+
+      await db.schema.createTable('auth_group', (t) => {
+        t.increments('id').primary();
+        t.string('name', 150).notNullable().unique();
+      });
+      await db.schema.createTable('auth_user_groups', (t) => {
+        t.increments('id').primary();
+        t.integer('user_id').notNullable().references('auth_user.id').onDelete('CASCADE');
+        t.integer('group_id').notNullable().references('auth_group.id').onDelete('CASCADE');
+        t.unique(['user_id', 'group_id']);
+        t.index(['group_id']);
+      });
+      await db.schema.createTable('authtoken_token', (t) => {
+        t.increments('id').primary();
+        // SHA-256 of the key, hex: a leaked table holds no usable key.
+        t.string('key_hash', 64).notNullable().unique();
+        t.integer('user_id').notNullable().references('auth_user.id').onDelete('CASCADE');
+        t.bigInteger('created').notNullable();
+        t.bigInteger('last_used').nullable();
+        t.index(['user_id']);
+      });
+      await db.schema.createTable('token_blacklist_outstandingtoken', (t) => {
+        t.increments('id').primary();
+        t.integer('user_id').nullable().references('auth_user.id').onDelete('CASCADE');
+        t.string('jti', 255).notNullable().unique();
+        // The jti of the first refresh token of a rotation chain: reuse revokes the family.
+        t.string('family', 255).notNullable();
+        t.bigInteger('created_at').notNullable();
+        t.bigInteger('expires_at').notNullable();
+        t.index(['user_id']);
+        t.index(['family']);
+        t.index(['expires_at']);
+      });
+      await db.schema.createTable('token_blacklist_blacklistedtoken', (t) => {
+        t.increments('id').primary();
+        t.integer('token_id').notNullable().unique().references('token_blacklist_outstandingtoken.id').onDelete('CASCADE');
+        t.bigInteger('blacklisted_at').notNullable();
+      });
+      await db.schema.createTable('menu_items', (t) => {
+        t.increments('id').primary();
+        t.string('title', 255).notNullable();
+        t.integer('price_cents').notNullable();
+        t.integer('inventory').notNullable();
+        t.index(['title']);
+      });
+      await db('auth_group').insert([{ name: 'Manager' }, { name: 'Delivery crew' }]);
+    },
+    async down(db) {
+      for (const table of [
+        'menu_items',
+        'token_blacklist_blacklistedtoken',
+        'token_blacklist_outstandingtoken',
+        'authtoken_token',
+        'auth_user_groups',
+        'auth_group',
+        'auth_user',
+      ]) {
+        await db.schema.dropTableIfExists(table);
+      }
+    },
+  },
+];
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => migrations,
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m,
+};

@@ -1,0 +1,103 @@
+/** DRF authtoken, djoser token and simplejwt endpoints. */
+import { AuthenticationFailed, InvalidToken, ValidationError } from '../errors';
+import { authenticateCredentials } from '../services/credentials';
+import { findUserById } from '../services/accounts';
+import { TokenError } from '../tokens/tokens';
+import type { Call, Handler, OperationId } from './types';
+
+const UNABLE_TO_LOG_IN = 'Unable to log in with provided credentials.';
+const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials';
+
+function credentials(call: Call) {
+  return { services: call.services, ip: call.req.ip, loginGuard: call.loginGuard };
+}
+
+/** simplejwt's view edge: a TokenError becomes InvalidToken(its message). */
+async function translateTokenErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof TokenError) throw new InvalidToken(err.message, undefined, { cause: err });
+    throw err;
+  }
+}
+
+const obtainPair = async (call: Call<'tokenObtainPair' | 'jwtCreate'>) => {
+  const { username, password } = call.body as { username: string; password: string };
+  const user = await authenticateCredentials(credentials(call), username, password);
+  if (!user) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
+  return { status: 200 as const, body: await call.services.jwt.obtainPair(user.id) };
+};
+
+const refresh = async (call: Call<'tokenRefresh' | 'jwtRefresh'>) => {
+  const raw = String(call.body.refresh);
+  const { jwt, db } = call.services;
+  return translateTokenErrors(async () => {
+    const validated = await jwt.validateRefresh(raw);
+    const userId = validated.payload.user_id;
+    const user = Number.isSafeInteger(userId) ? await findUserById(db, userId as number) : undefined;
+    // Unlike simplejwt (CVE-2024-22513), a deleted or inactive user cannot refresh.
+    if (!user || !user.is_active) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
+    return { status: 200 as const, body: await jwt.refresh(raw, user.id, validated) };
+  });
+};
+
+const verify = async (call: Call<'tokenVerify' | 'jwtVerify'>) => {
+  const { jwt, db } = call.services;
+  return translateTokenErrors(async () => {
+    const payload = await jwt.verify(String(call.body.token));
+    // An access token revoked by logout-all or a password change is no longer valid.
+    if (Number.isSafeInteger(payload.user_id)) {
+      const user = await findUserById(db, payload.user_id as number);
+      if (user && jwt.issuedAtMs(payload) < Number(user.tokens_valid_after)) throw new TokenError('Token is invalid or expired');
+    }
+    return { status: 200 as const, body: {} };
+  });
+};
+
+export const authHandlers = {
+  async obtainAuthToken(call) {
+    const { username, password } = call.body as { username: string; password: string };
+    const user = await authenticateCredentials(credentials(call), username, password);
+    if (!user) throw ValidationError.nonField(UNABLE_TO_LOG_IN);
+    return { status: 200, body: { token: await call.services.keys.create(user.id) } };
+  },
+
+  async tokenCreate(call) {
+    const { username, password } = call.body;
+    const user = username !== undefined && password !== undefined ? await authenticateCredentials(credentials(call), username, password) : null;
+    if (!user) throw ValidationError.nonField(UNABLE_TO_LOG_IN);
+    return { status: 200, body: { auth_token: await call.services.keys.create(user.id) } };
+  },
+
+  async tokenDestroy(call) {
+    if (call.req.auth?.scheme === 'TokenAuth') await call.services.keys.delete(call.req.auth.tokenId);
+    return { status: 204 };
+  },
+
+  async tokenDestroyAll(call) {
+    const { db, keys, jwt } = call.services;
+    const userId = (call.req.principal as { id: number }).id;
+    await db.transaction(async (trx) => {
+      await keys.deleteAllFor(userId, trx);
+      await jwt.revokeUser(userId, trx);
+    });
+    return { status: 204 };
+  },
+
+  tokenObtainPair: obtainPair,
+  jwtCreate: obtainPair,
+  tokenRefresh: refresh,
+  jwtRefresh: refresh,
+  tokenVerify: verify,
+  jwtVerify: verify,
+
+  async tokenBlacklist(call) {
+    await translateTokenErrors(() => call.services.jwt.blacklist(String(call.body.refresh)));
+    return { status: 200, body: {} };
+  },
+
+  async jwks(call) {
+    return { status: 200, body: call.services.jwt.jwks() };
+  },
+} satisfies { [K in OperationId]?: Handler<K> };

@@ -1,0 +1,167 @@
+/**
+ * Request validation in DRF's words. Before Ajv runs, body fields are read the way DRF's
+ * fields read them (a number may arrive as a numeric string, a form sends only strings,
+ * strings are trimmed); after, Ajv's errors become DRF field errors
+ * (`{"price": ["A valid number is required."]}`).
+ */
+import type Ajv from 'ajv';
+import type { ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import { decimalError, type DecimalRules } from '../decimal';
+import { NotFound, ValidationError, type FieldErrors } from '../errors';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Schema = Record<string, any>;
+
+/** Django's EmailValidator, in short: a local part, an @, a dotted domain. */
+const EMAIL = /^(?!\.)[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+/** Teaches openapi-backend's Ajv our formats and the `x-decimal` keyword. */
+export function customizeAjv(ajv: Ajv): Ajv {
+  addFormats(ajv);
+  ajv.addFormat('email', { type: 'string', validate: (v: string) => EMAIL.test(v) && !v.includes('..') });
+  ajv.addFormat('email-or-blank', { type: 'string', validate: (v: string) => v === '' || (EMAIL.test(v) && !v.includes('..')) });
+  for (const keyword of ['x-pattern-message', 'x-trim', 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
+  ajv.addKeyword({
+    keyword: 'x-decimal',
+    type: 'string',
+    errors: true,
+    validate: function validateDecimal(rules: DecimalRules, data: string): boolean {
+      const message = decimalError(data, rules);
+      if (message === null) return true;
+      (validateDecimal as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'x-decimal', message, params: {} }];
+      return false;
+    },
+  });
+  return ajv;
+}
+
+/** The JSON Schema of an operation's request body for the request's content type. */
+export function bodySchema(operation: Schema, contentType: string): Schema | undefined {
+  const content = operation.requestBody?.content;
+  if (!content) return undefined;
+  return (content[contentType] ?? content['application/json'])?.schema;
+}
+
+/**
+ * Reads body fields as DRF fields do: numeric strings for numbers, "true"/"false" for
+ * booleans, numbers for strings; strings trimmed unless the schema says `x-trim: false`.
+ * Returns a new object; unknown fields are dropped, as DRF ignores them.
+ */
+export function coerceBody(schema: Schema | undefined, body: unknown): unknown {
+  if (!schema || typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const out: Record<string, unknown> = {};
+  const properties = (schema.properties ?? {}) as Record<string, Schema>;
+  for (const [name, prop] of Object.entries(properties)) {
+    if (!Object.prototype.hasOwnProperty.call(body, name)) continue;
+    out[name] = coerceValue(prop, (body as Record<string, unknown>)[name]);
+  }
+  return out;
+}
+
+function coerceValue(prop: Schema, value: unknown): unknown {
+  switch (prop.type) {
+    case 'integer':
+    case 'number':
+      if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) {
+        const n = Number(value);
+        if (Number.isFinite(n) && (prop.type === 'number' || /^\s*[+-]?\d+(\.0*)?\s*$/.test(value))) return n;
+      }
+      if (prop.type === 'integer' && typeof value === 'number' && Number.isInteger(value)) return value;
+      return value;
+    case 'boolean':
+      if (typeof value === 'string') {
+        if (['true', 'True', '1', 'yes', 'on'].includes(value)) return true;
+        if (['false', 'False', '0', 'no', 'off'].includes(value)) return false;
+      }
+      return value;
+    case 'string': {
+      let v = value;
+      if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
+      if (typeof v === 'string' && prop['x-trim'] !== false) v = v.trim();
+      return v;
+    }
+    default:
+      return value;
+  }
+}
+
+const PY_TYPES: Record<string, string> = { array: 'list', string: 'str', number: 'float', integer: 'int', boolean: 'bool', null: 'NoneType' };
+
+function pyType(data: unknown): string {
+  if (data === null) return 'NoneType';
+  if (Array.isArray(data)) return 'list';
+  if (typeof data === 'number') return Number.isInteger(data) ? 'int' : 'float';
+  return PY_TYPES[typeof data] ?? typeof data;
+}
+
+function message(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  const schema = (e.parentSchema ?? {}) as Schema;
+  switch (e.keyword) {
+    case 'required':
+      return 'This field is required.';
+    case 'type':
+      if (e.data === null) return 'This field may not be null.';
+      switch (schema.type) {
+        case 'integer':
+          return 'A valid integer is required.';
+        case 'number':
+          return 'A valid number is required.';
+        case 'boolean':
+          return 'Must be a valid boolean.';
+        case 'array':
+          return `Expected a list of items but got type "${pyType(e.data)}".`;
+        default:
+          return 'Not a valid string.';
+      }
+    case 'minLength':
+      return p.limit === 1 ? 'This field may not be blank.' : `Ensure this field has at least ${p.limit} characters.`;
+    case 'maxLength':
+      return `Ensure this field has no more than ${p.limit} characters.`;
+    case 'minimum':
+      return `Ensure this value is greater than or equal to ${p.limit}.`;
+    case 'maximum':
+      return `Ensure this value is less than or equal to ${p.limit}.`;
+    case 'format':
+      return String(p.format).startsWith('email') ? 'Enter a valid email address.' : 'Enter a valid value.';
+    case 'pattern':
+      return schema['x-pattern-message'] ?? 'This value does not match the required pattern.';
+    case 'enum':
+      return `"${String(e.data)}" is not a valid choice.`;
+    default:
+      return e.message ?? 'Invalid value.';
+  }
+}
+
+/** Errors that end a field's checks in DRF (it reports them alone). */
+const FIRST_ONLY = new Set(['required', 'type']);
+
+/**
+ * Turns openapi-backend's Ajv errors into the error to raise: NotFound for a bad path
+ * parameter (Django's URL would not have matched), else ValidationError with DRF's fields.
+ */
+export function validationError(errors: readonly ErrorObject[]): NotFound | ValidationError {
+  const fields: FieldErrors = {};
+  const blocking = new Set<string>();
+  for (const e of errors) {
+    const [, where, ...rest] = e.instancePath.split('/');
+    if (where === 'path') return new NotFound();
+    if (where === 'requestBody' && rest.length === 0 && e.keyword === 'type') {
+      return ValidationError.nonField(
+        e.data === null ? 'No data provided' : `Invalid data. Expected a dictionary, but got ${pyType(e.data)}.`,
+      );
+    }
+    const field = e.keyword === 'required' ? String((e.params as { missingProperty: string }).missingProperty) : rest[0] ?? where ?? 'non_field_errors';
+    if (blocking.has(field)) continue;
+    const msg = message(e);
+    if (FIRST_ONLY.has(e.keyword)) {
+      blocking.add(field);
+      fields[field] = [msg];
+      continue;
+    }
+    const list = (fields[field] ??= []);
+    if (!list.includes(msg)) list.push(msg);
+  }
+  return new ValidationError(Object.keys(fields).length ? fields : { non_field_errors: ['Invalid input.'] });
+}

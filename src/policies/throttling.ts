@@ -1,0 +1,387 @@
+/**
+ * Throttles (after rest_framework/throttling.py) counted by rate-limiter-flexible; this file is
+ * its only importer.
+ *
+ * A scope has one or more windows (`login: ['5/minute', '100/day']`). Each window is a fixed
+ * window that opens at the key's first counted request and lasts its duration
+ * (rate-limiter-flexible's model). DRF keeps a sliding log instead, so here up to 2N requests
+ * can pass in a span just over one window, at the end of one window and the start of the next.
+ * The counter is atomic: in memory it is one synchronous increment, and in Redis it is one Lua
+ * script. So a limit holds exactly under concurrency, and across processes that share a Redis.
+ *
+ * Every counted decision carries the IETF RateLimit draft's headers, one list item per window:
+ *   RateLimit-Policy: "login";q=5;w=60, "login/day";q=100;w=86400
+ *   RateLimit: "login";r=4;t=60, "login/day";r=99;t=86400
+ * The first window listed for a scope carries the scope's name. Each further window is named
+ * `<scope>/<second|minute|hour|day>`. A scope name cannot contain `/`, so no name collides.
+ * `r` is what is left, and `t` is the seconds until that window resets, rounded up. A window that
+ * has counted nothing yet shows the full quota with t=0.
+ */
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { ImproperlyConfigured, ServiceUnavailable, Throttled } from '../errors';
+import type { RequestInfo, Throttle, ThrottleDecision } from './types';
+
+const PERIOD_SECONDS: ReadonlyMap<string, number> = new Map([
+  ...['s', 'sec', 'second', 'seconds'].map((p) => [p, 1] as const),
+  ...['m', 'min', 'minute', 'minutes'].map((p) => [p, 60] as const),
+  ...['h', 'hour', 'hours'].map((p) => [p, 3600] as const),
+  ...['d', 'day', 'days'].map((p) => [p, 86400] as const),
+]);
+const UNIT_NAME: ReadonlyMap<number, string> = new Map([[1, 'second'], [60, 'minute'], [3600, 'hour'], [86400, 'day']]);
+const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * `'5/minute'` → `{ points: 5, durationSeconds: 60 }`. The period is s|sec|second, m|min|minute,
+ * h|hour or d|day, or the plural of a full word. N is a whole number from 1 to 999999999.
+ * Throws ImproperlyConfigured naming the rate for anything else, such as `abc`, `0/minute`,
+ * `-1/s` or `5/fortnight`. DRF itself only reads the period's first letter.
+ */
+export function parseRate(rate: string): { points: number; durationSeconds: number } {
+  const m = typeof rate === 'string' ? /^([1-9][0-9]{0,8})\/([a-z]+)$/.exec(rate.trim()) : null;
+  const seconds = m ? PERIOD_SECONDS.get(m[2]) : undefined;
+  if (!m || seconds === undefined) {
+    throw new ImproperlyConfigured(
+      `Invalid throttle rate ${JSON.stringify(rate)}: expected N/second, N/minute, N/hour or N/day with N >= 1`,
+    );
+  }
+  return { points: Number(m[1]), durationSeconds: seconds };
+}
+
+/** A scope's windows, parsed and checked: at least one, with distinct durations, and a usable name. */
+function parseWindows(scope: string, rates: readonly string[]): { points: number; durationSeconds: number }[] {
+  const where = `Throttle scope ${JSON.stringify(scope)}`;
+  if (!SCOPE_NAME.test(scope)) throw new ImproperlyConfigured(`${where}: a scope name is letters, digits, _ . -`);
+  if (!Array.isArray(rates) || rates.length === 0) throw new ImproperlyConfigured(`${where}: no rate given`);
+  const windows = rates.map((rate) => {
+    try {
+      return parseRate(rate);
+    } catch (err) {
+      throw new ImproperlyConfigured(`${where}: ${(err as Error).message}`);
+    }
+  });
+  const durations = windows.map((w) => w.durationSeconds);
+  if (new Set(durations).size !== durations.length) {
+    throw new ImproperlyConfigured(`${where}: two windows of the same period in ${JSON.stringify(rates.join('+'))}`);
+  }
+  return windows;
+}
+
+/**
+ * THROTTLE_RATES, such as `anon=100/minute,ten=3/second,login=5/minute+100/day`, becomes
+ * `{ anon: ['100/minute'], ten: ['3/second'], login: ['5/minute', '100/day'] }`. A `+` joins
+ * several windows of one scope. Whitespace around the items is ignored, and so are empty items.
+ * Throws ImproperlyConfigured naming the item for a malformed item, a bad rate, a scope given
+ * twice, or two windows of the same period.
+ */
+export function parseRatesOverride(value: string): Record<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const raw of value.split(',')) {
+    const item = raw.trim();
+    if (!item) continue;
+    const eq = item.indexOf('=');
+    const scope = item.slice(0, eq).trim();
+    if (eq < 0 || !SCOPE_NAME.test(scope)) {
+      throw new ImproperlyConfigured(`THROTTLE_RATES: expected scope=rate[+rate...], got ${JSON.stringify(item)}`);
+    }
+    if (out.has(scope)) throw new ImproperlyConfigured(`THROTTLE_RATES: scope ${JSON.stringify(scope)} given twice`);
+    const rates = item.slice(eq + 1).split('+').map((r) => r.trim());
+    try {
+      parseWindows(scope, rates);
+    } catch (err) {
+      throw new ImproperlyConfigured(`THROTTLE_RATES: ${(err as Error).message}`);
+    }
+    out.set(scope, rates);
+  }
+  return Object.fromEntries(out);
+}
+
+/** Each scope's windows, as rate strings: `{ ten: ['10/minute'], login: ['5/minute', '100/day'] }`. */
+export type Rates = Readonly<Record<string, readonly string[]>>;
+
+interface Window {
+  readonly name: string;
+  readonly points: number;
+  readonly seconds: number;
+  readonly limiter: RateLimiterAbstract;
+}
+
+/** One window's state for one key: what is left, when it resets, and whether it is full. */
+interface Count {
+  readonly remaining: number;
+  readonly resetMs: number;
+  readonly full: boolean;
+}
+
+/** A store error (not a rate refusal): it only gets here in fail-closed mode, because fail-open falls back to memory. */
+function storeFailure(cause: unknown): ServiceUnavailable {
+  return new ServiceUnavailable(undefined, undefined, { cause });
+}
+
+/**
+ * The windows of one scope: the counters that the throttles of the scope share. The methods take the
+ * counter key, and they reject with ServiceUnavailable when the store fails in fail-closed mode.
+ */
+export class RateWindows {
+  constructor(
+    readonly scope: string,
+    private readonly windows: readonly Window[],
+  ) {}
+
+  /**
+   * Counts one request against every window, and allows it only if every window has room. When a
+   * window refuses, the point taken from each of the others is given back, so a refused request
+   * uses up nothing.
+   */
+  async consume(key: string): Promise<ThrottleDecision> {
+    const settled = await Promise.allSettled(this.windows.map((w) => w.limiter.consume(key)));
+    const refused = settled.some((s) => s.status === 'rejected');
+    if (refused) {
+      await Promise.allSettled(
+        settled.map((s, i) => (s.status === 'fulfilled' ? this.windows[i].limiter.reward(key) : null)),
+      );
+    }
+    const counts = settled.map((s, i): Count => {
+      if (s.status === 'fulfilled') {
+        const left = refused ? Math.min(this.windows[i].points, s.value.remainingPoints + 1) : s.value.remainingPoints;
+        return { remaining: left, resetMs: s.value.msBeforeNext, full: false };
+      }
+      if (s.reason instanceof RateLimiterRes) return { remaining: 0, resetMs: s.reason.msBeforeNext, full: true };
+      throw storeFailure(s.reason);
+    });
+    return this.decide(counts);
+  }
+
+  /** Reads the key's count in every window, without counting anything. */
+  async peek(key: string): Promise<Count[]> {
+    const found = await Promise.all(this.windows.map((w) => w.limiter.get(key))).catch((err: unknown) => {
+      throw storeFailure(err);
+    });
+    return found.map((res, i) => {
+      const { points } = this.windows[i];
+      // A memory record can outlive its expiry until its timer runs; every key here has a TTL.
+      if (res === null || res.msBeforeNext <= 0) return { remaining: points, resetMs: 0, full: false };
+      const used = res.consumedPoints;
+      return { remaining: Math.max(0, points - used), resetMs: res.msBeforeNext, full: used >= points };
+    });
+  }
+
+  /** Counts one point against the key in every window. This never refuses. */
+  async penalize(key: string): Promise<void> {
+    await Promise.all(this.windows.map((w) => w.limiter.penalty(key))).catch((err: unknown) => {
+      throw storeFailure(err);
+    });
+  }
+
+  /** Clears the key in every window. This is best effort and never throws. */
+  async forget(key: string): Promise<void> {
+    await Promise.allSettled(this.windows.map((w) => w.limiter.delete(key)));
+  }
+
+  /** Turns one count per window into a decision: refused when any window is full, waiting for the last of them. */
+  decide(counts: readonly Count[]): ThrottleDecision {
+    const items = (f: (w: Window, c: Count) => string) =>
+      this.windows.map((w, i) => `"${w.name}";${f(w, counts[i])}`).join(', ');
+    const headers = {
+      'RateLimit-Policy': items((w) => `q=${w.points};w=${w.seconds}`),
+      RateLimit: items((_, c) => `r=${c.remaining};t=${Math.ceil(Math.max(0, c.resetMs) / 1000)}`),
+    };
+    const waits = counts.filter((c) => c.full).map((c) => Math.max(0, c.resetMs));
+    if (waits.length === 0) return { allowed: true, headers };
+    return { allowed: false, waitSeconds: Math.max(...waits) / 1000, headers };
+  }
+}
+
+/** The counter key of DRF's get_ident: the user's id, or the client's IP when anonymous. */
+function ident(req: RequestInfo): string {
+  return req.principal ? `user:${req.principal.id}` : `ip:${req.ip}`;
+}
+
+abstract class RateThrottle implements Throttle {
+  readonly scope: string;
+  constructor(protected readonly windows: RateWindows) {
+    this.scope = windows.scope;
+  }
+  abstract check(req: RequestInfo): Promise<ThrottleDecision>;
+}
+
+/**
+ * DRF's AnonRateThrottle: counts anonymous requests per client IP. An authenticated request
+ * passes uncounted and gets no headers.
+ */
+export class AnonRateThrottle extends RateThrottle {
+  async check(req: RequestInfo): Promise<ThrottleDecision> {
+    return req.principal ? { allowed: true } : this.windows.consume(`ip:${req.ip}`);
+  }
+}
+
+/** DRF's UserRateThrottle: counts per user id, or per client IP when the request is anonymous. */
+export class UserRateThrottle extends RateThrottle {
+  async check(req: RequestInfo): Promise<ThrottleDecision> {
+    return this.windows.consume(ident(req));
+  }
+}
+
+/** DRF's ScopedRateThrottle: counts per user id or IP, per scope. Every operation that names the scope shares its counters. */
+export class ScopedRateThrottle extends RateThrottle {
+  async check(req: RequestInfo): Promise<ThrottleDecision> {
+    return this.windows.consume(ident(req));
+  }
+}
+
+/**
+ * The request gate of the `login` scope. It refuses a client IP whose failed password attempts
+ * (recorded by LoginGuard) have filled a window. It counts nothing itself.
+ */
+export class LoginThrottle extends RateThrottle {
+  async check(req: RequestInfo): Promise<ThrottleDecision> {
+    return this.windows.decide(await this.windows.peek(`ip:${req.ip}`));
+  }
+}
+
+/** Of two keys' counts for one window, the one that binds: a full one first, otherwise the one with less left. */
+function tighter(a: Count, b: Count): Count {
+  if (a.full !== b.full) return a.full ? a : b;
+  if (a.full) return a.resetMs >= b.resetMs ? a : b;
+  return a.remaining <= b.remaining ? a : b;
+}
+
+/**
+ * Guards against password guessing on endpoints that take a password. It counts failed attempts
+ * only, separately per client IP and per username, in the windows of the `login` scope.
+ * Usernames are compared after NFKC and lower-casing, so changing the case does not start a fresh
+ * count.
+ */
+export class LoginGuard {
+  constructor(private readonly windows: RateWindows) {}
+
+  /** Refuses when either key has a full window (its wait is the longest). Counts nothing. */
+  async check(ip: string, username: string): Promise<ThrottleDecision> {
+    const [byIp, byName] = await Promise.all([this.windows.peek(`ip:${ip}`), this.windows.peek(usernameKey(username))]);
+    return this.windows.decide(byIp.map((c, i) => tighter(c, byName[i])));
+  }
+
+  /** Records one failed attempt against both keys. In fail-open mode a store failure counts in memory and does not throw. */
+  async recordFailure(ip: string, username: string): Promise<void> {
+    await Promise.all([this.windows.penalize(`ip:${ip}`), this.windows.penalize(usernameKey(username))]);
+  }
+
+  /**
+   * Clears the username's failures after a successful login. This is best effort and never throws.
+   * The IP's failures stay, or one account that an attacker owns would wipe the count of their spray.
+   */
+  async reset(username: string): Promise<void> {
+    await this.windows.forget(usernameKey(username));
+  }
+}
+
+function usernameKey(username: string): string {
+  return `username:${username.normalize('NFKC').toLowerCase()}`;
+}
+
+export interface ThrottleRegistryOptions {
+  /**
+   * The shared store. When this is null or absent, counts stay in this process's memory. The
+   * caller owns the client and closes it. A command waits for Redis only while the client is
+   * `ready`: otherwise it fails at once (`rejectIfRedisNotReady`). So a lazyConnect client must be
+   * connected by its owner. Give the client a `commandTimeout` and a small `maxRetriesPerRequest`,
+   * so that a Redis that dies in the middle of a command fails fast too.
+   */
+  readonly redis?: Redis | null;
+  /**
+   * What happens when the store fails. `open` counts in this process's memory until Redis answers
+   * again. `closed` refuses the request with 503 ServiceUnavailable.
+   */
+  readonly failMode: 'open' | 'closed';
+  /** Namespaces the counters (default `throttle`). Counter keys are `<prefix>:<scope>:<window seconds>:<ident>`. */
+  readonly keyPrefix?: string;
+}
+
+/**
+ * Builds every scope's limiters once, at start-up, and hands out the throttles. The constructor
+ * throws ImproperlyConfigured for a bad rate or scope name. The Redis client belongs to the caller,
+ * so there is nothing to close here.
+ */
+export class ThrottleRegistry {
+  private readonly scopes = new Map<string, RateWindows>();
+  private readonly throttles = new Map<string, Throttle>();
+  private guard: LoginGuard | undefined;
+
+  constructor(rates: Rates, options: ThrottleRegistryOptions) {
+    const prefix = options.keyPrefix ?? 'throttle';
+    for (const [scope, list] of Object.entries(rates)) {
+      const windows = parseWindows(scope, list).map(({ points, durationSeconds: seconds }, i): Window => {
+        const base = { points, duration: seconds, keyPrefix: `${prefix}:${scope}:${seconds}` };
+        const limiter = options.redis
+          ? new RateLimiterRedis({
+              ...base,
+              storeClient: options.redis,
+              rejectIfRedisNotReady: true,
+              insuranceLimiter: options.failMode === 'open' ? new RateLimiterMemory(base) : undefined,
+            })
+          : new RateLimiterMemory(base);
+        return { name: i === 0 ? scope : `${scope}/${UNIT_NAME.get(seconds)}`, points, seconds, limiter };
+      });
+      this.scopes.set(scope, new RateWindows(scope, windows));
+    }
+  }
+
+  /**
+   * The throttle of a scope, built on first use and reused after that. The scope's name picks the
+   * kind: `anon` or `*_anon` is AnonRateThrottle, `user` or `*_user` is UserRateThrottle, `login`
+   * is LoginThrottle, and any other name is ScopedRateThrottle. Throws ImproperlyConfigured when
+   * the scope has no rate.
+   */
+  throttle(scope: string): Throttle {
+    let throttle = this.throttles.get(scope);
+    if (!throttle) {
+      const windows = this.windowsOf(scope);
+      const Kind =
+        scope === 'anon' || scope.endsWith('_anon') ? AnonRateThrottle
+        : scope === 'user' || scope.endsWith('_user') ? UserRateThrottle
+        : scope === 'login' ? LoginThrottle
+        : ScopedRateThrottle;
+      throttle = new Kind(windows);
+      this.throttles.set(scope, throttle);
+    }
+    return throttle;
+  }
+
+  /** The failed-password guard over the `login` scope's windows. Throws ImproperlyConfigured when `login` has no rate. */
+  loginGuard(): LoginGuard {
+    return (this.guard ??= new LoginGuard(this.windowsOf('login')));
+  }
+
+  private windowsOf(scope: string): RateWindows {
+    const windows = this.scopes.get(scope);
+    if (!windows) {
+      throw new ImproperlyConfigured(
+        `No throttle rate for scope ${JSON.stringify(scope)} (known: ${[...this.scopes.keys()].join(', ') || 'none'})`,
+      );
+    }
+    return windows;
+  }
+}
+
+/**
+ * Runs every throttle, as DRF does: a refusal does not skip the others. Joins the headers with the
+ * same name with `, `. Returns the merged headers for the response. When any throttle refuses,
+ * throws Throttled with the longest known wait, or null when no wait is known. The error keeps its
+ * Retry-After and carries the merged headers too. A store failure in fail-closed mode rejects with
+ * ServiceUnavailable.
+ */
+export async function checkThrottles(throttles: readonly Throttle[], req: RequestInfo): Promise<Record<string, string>> {
+  const decisions = await Promise.all(throttles.map((t) => t.check(req)));
+  const headers: Record<string, string> = {};
+  for (const decision of decisions) {
+    for (const [name, value] of Object.entries(decision.headers ?? {})) {
+      headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
+    }
+  }
+  const refusals = decisions.filter((d) => !d.allowed);
+  if (refusals.length === 0) return headers;
+  const waits = refusals.flatMap((d) => (d.allowed || d.waitSeconds === null ? [] : [d.waitSeconds]));
+  const error = new Throttled(waits.length > 0 ? Math.max(...waits) : null);
+  Object.assign(error.headers, headers);
+  throw error;
+}

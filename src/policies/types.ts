@@ -1,0 +1,68 @@
+/** The contracts between the request pipeline and its policies (authentication, permissions, throttles). */
+
+/** The authenticated user, as the policies see it. */
+export interface Principal {
+  readonly id: number;
+  readonly username: string;
+  readonly email: string;
+  readonly isActive: boolean;
+  readonly isStaff: boolean;
+  readonly isSuperuser: boolean;
+  /** The names of the user's groups, loaded once per request on first use. */
+  groups(): Promise<ReadonlySet<string>>;
+}
+
+/** What the spec declares about the matched operation, read once at start-up. */
+export interface OperationInfo {
+  readonly operationId: string;
+  readonly method: string;
+  readonly path: string;
+  /** x-roles: any one of them lets the caller in. */
+  readonly roles: readonly string[];
+  /** x-throttle: the scopes that apply. */
+  readonly throttles: readonly string[];
+  /** The security schemes the operation accepts, in order; `anonymous` when `{}` is listed. */
+  readonly schemes: readonly string[];
+  readonly anonymous: boolean;
+}
+
+export interface RequestInfo {
+  readonly method: string;
+  /** The client's address (X-Forwarded-For is read only through NUM_PROXIES). */
+  readonly ip: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly params: Readonly<Record<string, string>>;
+  readonly operation: OperationInfo;
+  readonly principal: Principal | null;
+  /** What authenticated the request: `{ scheme: 'TokenAuth', tokenId }` or `{ scheme: 'JWTAuth', payload }`. */
+  readonly auth: AuthInfo | null;
+}
+
+export type AuthInfo =
+  | { readonly scheme: 'TokenAuth'; readonly tokenId: number }
+  | { readonly scheme: 'JWTAuth'; readonly payload: Readonly<Record<string, unknown>> };
+
+/** null = not my scheme; throw AuthenticationFailed = my scheme, bad credentials. */
+export interface Authenticator {
+  readonly scheme: string;
+  authenticate(req: RequestInfo): Promise<{ principal: Principal; auth: AuthInfo } | null>;
+  /** The WWW-Authenticate value sent with this scheme's 401s. */
+  authenticateHeader(): string;
+}
+
+export interface Permission {
+  readonly message?: string;
+  hasPermission(req: RequestInfo): boolean | Promise<boolean>;
+  /** Object-level check; when absent, the object is allowed. */
+  hasObjectPermission?(req: RequestInfo, obj: unknown): boolean | Promise<boolean>;
+}
+
+/** Stateless: the decision carries the wait (unlike DRF's `self.history`). */
+export type ThrottleDecision =
+  | { readonly allowed: true; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly allowed: false; readonly waitSeconds: number | null; readonly headers?: Readonly<Record<string, string>> };
+
+export interface Throttle {
+  readonly scope: string;
+  check(req: RequestInfo): Promise<ThrottleDecision>;
+}

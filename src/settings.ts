@@ -1,0 +1,260 @@
+/**
+ * Configuration: one frozen DEFAULTS object, overlaid by the environment (and an optional
+ * `.env` file). Every variable is checked at start-up; a bad one stops the process with a
+ * message naming it. The server and the CLI read the same settings.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ImproperlyConfigured } from './errors';
+import { parseRatesOverride } from './policies/throttling';
+
+export interface Settings {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** `sqlite:<file>` or a `postgres://` URL. */
+  readonly databaseUrl: string;
+  readonly secretKey: string;
+  /** True when SECRET_KEY was not set and one was generated and kept in the data folder. */
+  readonly secretKeyGenerated: boolean;
+  readonly jwt: {
+    readonly algorithm: 'HS256' | 'RS256' | 'ES256';
+    readonly signingKeyFile: string | null;
+    readonly verifyingKeyFile: string | null;
+    readonly accessLifetimeSeconds: number;
+    readonly refreshLifetimeSeconds: number;
+    readonly rotateRefreshTokens: boolean;
+    readonly blacklistAfterRotation: boolean;
+    readonly leewaySeconds: number;
+    readonly issuer: string | null;
+    readonly audience: string | null;
+    readonly refreshCookie: string | null;
+  };
+  /** THROTTLE_RATES overrides: scope → windows. */
+  readonly throttleRates: Readonly<Record<string, readonly string[]>>;
+  readonly throttleFailMode: 'open' | 'closed';
+  /** Prefix of the throttle counters' keys in Redis: instances sharing counters share it. */
+  readonly throttleKeyPrefix: string;
+  readonly redisUrl: string | null;
+  readonly numProxies: number | null;
+  readonly bodyLimitBytes: number;
+  readonly logLevel: string;
+  readonly mail: {
+    readonly dir: string;
+    readonly url: string | null;
+    readonly from: string;
+    readonly siteUrl: string;
+    readonly passwordResetConfirmUrl: string;
+    readonly activationUrl: string;
+  };
+  readonly users: {
+    readonly passwordResetTimeoutSeconds: number;
+    readonly setPasswordRetype: boolean;
+    readonly setUsernameRetype: boolean;
+    readonly userCreatePasswordRetype: boolean;
+    readonly logoutOnPasswordChange: boolean;
+    readonly sendActivationEmail: boolean;
+  };
+  readonly corsAllowedOrigins: readonly string[];
+  readonly shutdownTimeoutMs: number;
+}
+
+export const DEFAULTS = Object.freeze({
+  HOST: '127.0.0.1',
+  PORT: '8000',
+  DATA_DIR: 'data',
+  DATABASE_URL: '',
+  SECRET_KEY: '',
+  JWT_ALGORITHM: 'HS256',
+  JWT_SIGNING_KEY_FILE: '',
+  JWT_VERIFYING_KEY_FILE: '',
+  ACCESS_TOKEN_LIFETIME: '300',
+  REFRESH_TOKEN_LIFETIME: '86400',
+  ROTATE_REFRESH_TOKENS: 'false',
+  BLACKLIST_AFTER_ROTATION: 'true',
+  JWT_LEEWAY: '0',
+  JWT_ISSUER: '',
+  JWT_AUDIENCE: '',
+  JWT_REFRESH_COOKIE: '',
+  THROTTLE_RATES: '',
+  THROTTLE_FAIL_MODE: 'open',
+  THROTTLE_KEY_PREFIX: 'littlelemon',
+  REDIS_URL: '',
+  NUM_PROXIES: '',
+  BODY_LIMIT: '1mb',
+  LOG_LEVEL: 'info',
+  MAIL_DIR: '',
+  EMAIL_URL: '',
+  DEFAULT_FROM_EMAIL: 'webmaster@localhost',
+  SITE_URL: 'http://127.0.0.1:8000',
+  PASSWORD_RESET_CONFIRM_URL: 'password/reset/confirm/{uid}/{token}',
+  ACTIVATION_URL: 'activate/{uid}/{token}',
+  PASSWORD_RESET_TIMEOUT: '259200',
+  SET_PASSWORD_RETYPE: 'false',
+  SET_USERNAME_RETYPE: 'false',
+  USER_CREATE_PASSWORD_RETYPE: 'false',
+  LOGOUT_ON_PASSWORD_CHANGE: 'false',
+  SEND_ACTIVATION_EMAIL: 'false',
+  CORS_ALLOWED_ORIGINS: '',
+  SHUTDOWN_TIMEOUT: '10',
+});
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads `.env` in the working directory into process.env (variables already set win). */
+export function loadDotEnv(file = '.env'): void {
+  if (!fs.existsSync(file)) return;
+  for (const line of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!m || line.trimStart().startsWith('#')) continue;
+    const value = m[2].replace(/^(['"])(.*)\1$/, '$2');
+    if (process.env[m[1]] === undefined) process.env[m[1]] = value;
+  }
+}
+
+/**
+ * Builds the settings from DEFAULTS and `env`.
+ * Raises ImproperlyConfigured naming the first bad variable.
+ */
+export function loadSettings(env: Env = process.env): Settings {
+  const get = (name: keyof typeof DEFAULTS): string => {
+    const v = env[name];
+    return v === undefined || v === '' ? DEFAULTS[name] : v;
+  };
+  const int = (name: keyof typeof DEFAULTS, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = get(name).trim();
+    if (!/^-?\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      throw new ImproperlyConfigured(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    }
+    return Number(raw);
+  };
+  const bool = (name: keyof typeof DEFAULTS): boolean => {
+    const raw = get(name).trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    throw new ImproperlyConfigured(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+  };
+  const optional = (name: keyof typeof DEFAULTS): string | null => get(name) || null;
+
+  const dataDir = path.resolve(get('DATA_DIR'));
+  const databaseUrl = normaliseDatabaseUrl(get('DATABASE_URL'), dataDir);
+
+  const algorithm = get('JWT_ALGORITHM');
+  if (algorithm !== 'HS256' && algorithm !== 'RS256' && algorithm !== 'ES256') {
+    throw new ImproperlyConfigured(`JWT_ALGORITHM must be HS256, RS256 or ES256, got ${JSON.stringify(algorithm)}`);
+  }
+  const signingKeyFile = optional('JWT_SIGNING_KEY_FILE');
+  const verifyingKeyFile = optional('JWT_VERIFYING_KEY_FILE');
+  if (algorithm !== 'HS256' && (!signingKeyFile || !verifyingKeyFile)) {
+    throw new ImproperlyConfigured(`JWT_ALGORITHM=${algorithm} needs JWT_SIGNING_KEY_FILE and JWT_VERIFYING_KEY_FILE`);
+  }
+
+  const numProxiesRaw = get('NUM_PROXIES');
+  const failMode = get('THROTTLE_FAIL_MODE');
+  if (failMode !== 'open' && failMode !== 'closed') {
+    throw new ImproperlyConfigured(`THROTTLE_FAIL_MODE must be open or closed, got ${JSON.stringify(failMode)}`);
+  }
+  const redisUrl = optional('REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ImproperlyConfigured('REDIS_URL must start with redis:// or rediss://');
+  }
+
+  const secret = resolveSecretKey(env.SECRET_KEY, dataDir);
+  return Object.freeze({
+    host: get('HOST'),
+    port: int('PORT', 0, 65535),
+    dataDir,
+    databaseUrl,
+    secretKey: secret.key,
+    secretKeyGenerated: secret.generated,
+    jwt: Object.freeze({
+      algorithm,
+      signingKeyFile,
+      verifyingKeyFile,
+      accessLifetimeSeconds: int('ACCESS_TOKEN_LIFETIME', 1),
+      refreshLifetimeSeconds: int('REFRESH_TOKEN_LIFETIME', 1),
+      rotateRefreshTokens: bool('ROTATE_REFRESH_TOKENS'),
+      blacklistAfterRotation: bool('BLACKLIST_AFTER_ROTATION'),
+      leewaySeconds: int('JWT_LEEWAY', 0, 86400),
+      issuer: optional('JWT_ISSUER'),
+      audience: optional('JWT_AUDIENCE'),
+      refreshCookie: optional('JWT_REFRESH_COOKIE'),
+    }),
+    throttleRates: Object.freeze(parseRatesOverride(get('THROTTLE_RATES'))),
+    throttleFailMode: failMode,
+    throttleKeyPrefix: get('THROTTLE_KEY_PREFIX'),
+    redisUrl,
+    numProxies: numProxiesRaw === '' ? null : int('NUM_PROXIES', 0, 100),
+    bodyLimitBytes: parseBytes(get('BODY_LIMIT')),
+    logLevel: checkLogLevel(get('LOG_LEVEL')),
+    mail: Object.freeze({
+      dir: path.resolve(get('MAIL_DIR') || path.join(dataDir, 'mail')),
+      url: optional('EMAIL_URL'),
+      from: get('DEFAULT_FROM_EMAIL'),
+      siteUrl: get('SITE_URL').replace(/\/+$/, ''),
+      passwordResetConfirmUrl: get('PASSWORD_RESET_CONFIRM_URL'),
+      activationUrl: get('ACTIVATION_URL'),
+    }),
+    users: Object.freeze({
+      passwordResetTimeoutSeconds: int('PASSWORD_RESET_TIMEOUT', 1),
+      setPasswordRetype: bool('SET_PASSWORD_RETYPE'),
+      setUsernameRetype: bool('SET_USERNAME_RETYPE'),
+      userCreatePasswordRetype: bool('USER_CREATE_PASSWORD_RETYPE'),
+      logoutOnPasswordChange: bool('LOGOUT_ON_PASSWORD_CHANGE'),
+      sendActivationEmail: bool('SEND_ACTIVATION_EMAIL'),
+    }),
+    corsAllowedOrigins: Object.freeze(
+      get('CORS_ALLOWED_ORIGINS').split(',').map((s) => s.trim()).filter(Boolean),
+    ),
+    shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT', 0, 3600) * 1000,
+  });
+}
+
+function normaliseDatabaseUrl(raw: string, dataDir: string): string {
+  if (raw === '') return `sqlite:${path.join(dataDir, 'db.sqlite3')}`;
+  if (/^postgres(ql)?:\/\//.test(raw)) return raw;
+  if (raw === 'sqlite::memory:' || raw === ':memory:') return 'sqlite::memory:';
+  const m = /^sqlite:(?:\/\/)?(.+)$/.exec(raw);
+  if (m) return `sqlite:${path.resolve(m[1])}`;
+  throw new ImproperlyConfigured(
+    `DATABASE_URL must be postgres://user@host:port/db or sqlite:<file>, got ${JSON.stringify(raw.replace(/:[^:@/]*@/, ':***@'))}`,
+  );
+}
+
+function parseBytes(raw: string): number {
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
+  if (!m) throw new ImproperlyConfigured(`BODY_LIMIT must look like 1mb, 512kb or 1000, got ${JSON.stringify(raw)}`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const n = Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  if (n < 1) throw new ImproperlyConfigured('BODY_LIMIT must be at least 1 byte');
+  return n;
+}
+
+function checkLogLevel(level: string): string {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(level)) throw new ImproperlyConfigured(`LOG_LEVEL must be one of ${levels.join(', ')}`);
+  return level;
+}
+
+/** SECRET_KEY, or one generated once and kept in `<dataDir>/secret_key` (mode 0600). */
+function resolveSecretKey(fromEnv: string | undefined, dataDir: string): { key: string; generated: boolean } {
+  if (fromEnv) {
+    if (fromEnv.length < 32) throw new ImproperlyConfigured('SECRET_KEY must be at least 32 characters long');
+    return { key: fromEnv, generated: false };
+  }
+  const file = path.join(dataDir, 'secret_key');
+  try {
+    return { key: fs.readFileSync(file, 'utf8').trim(), generated: true };
+  } catch {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const key = crypto.randomBytes(48).toString('base64url');
+    try {
+      fs.writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
+      return { key, generated: true };
+    } catch {
+      // Another process (a cluster worker) wrote it first: use theirs.
+      return { key: fs.readFileSync(file, 'utf8').trim(), generated: true };
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The spec, read once: the document openapi-backend serves and validates with, and what our
+ * vendor extensions declare about each operation (OperationInfo). Mistakes in the extensions
+ * stop start-up (ImproperlyConfigured), never a request.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { ImproperlyConfigured } from './errors';
+import type { OperationInfo } from './policies/types';
+
+export const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
+
+/** The folder holding package.json and openapi.yaml (from src/ or from dist/src/). */
+export const PROJECT_ROOT = findRoot(__dirname);
+
+function findRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'openapi.yaml')) && fs.existsSync(path.join(d, 'package.json'))) return d;
+    if (path.dirname(d) === d) throw new ImproperlyConfigured(`openapi.yaml not found above ${dir}`);
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type SpecDocument = Record<string, any>;
+
+export interface Spec {
+  /** The YAML text, as written. */
+  readonly yaml: string;
+  /** The parsed document, with its $refs, as written. */
+  readonly document: SpecDocument;
+  /** The document served at /openapi.json and /docs: each operation's description also states its roles and throttles. */
+  readonly publicDocument: SpecDocument;
+  readonly operations: ReadonlyMap<string, OperationInfo>;
+  /** The root `x-throttle-rates`, each scope as a list of windows. */
+  readonly throttleRates: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Reads and checks openapi.yaml. Raises ImproperlyConfigured for a bad extension. */
+export function loadSpec(file = path.join(PROJECT_ROOT, 'openapi.yaml')): Spec {
+  const yaml = fs.readFileSync(file, 'utf8');
+  const document = YAML.parse(yaml) as SpecDocument;
+  const operations = new Map<string, OperationInfo>();
+  const globalSecurity = (document.security ?? []) as Record<string, string[]>[];
+  const globalRoles = document['x-roles'] as string[] | undefined;
+  const globalThrottles = (document['x-throttle'] ?? []) as string[];
+  const schemes = Object.keys(document.components?.securitySchemes ?? {});
+
+  for (const [p, item] of Object.entries<SpecDocument>(document.paths ?? {})) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (!op) continue;
+      const id = op.operationId as string | undefined;
+      if (!id) throw new ImproperlyConfigured(`${method.toUpperCase()} ${p} has no operationId`);
+      if (operations.has(id)) throw new ImproperlyConfigured(`operationId ${id} is used twice`);
+      const security = (op.security ?? globalSecurity) as Record<string, string[]>[];
+      const opSchemes = [...new Set(security.flatMap((req) => Object.keys(req)))];
+      for (const s of opSchemes) {
+        if (!schemes.includes(s)) throw new ImproperlyConfigured(`${id}: unknown security scheme ${s}`);
+      }
+      const anonymous = security.length === 0 || security.some((req) => Object.keys(req).length === 0);
+      const roles = (op['x-roles'] ?? globalRoles) as string[] | undefined;
+      // Fail closed: an operation open to anonymous callers must say who may call it.
+      if (!Array.isArray(roles) || roles.length === 0 || (anonymous && !op['x-roles'])) {
+        throw new ImproperlyConfigured(`${id}: x-roles must be declared (a non-empty list) on every operation open to anonymous callers`);
+      }
+      const throttles = (op['x-throttle'] ?? globalThrottles) as string[];
+      if (!Array.isArray(throttles)) throw new ImproperlyConfigured(`${id}: x-throttle must be a list`);
+      operations.set(id, Object.freeze({
+        operationId: id,
+        method,
+        path: p,
+        roles: Object.freeze([...roles]),
+        throttles: Object.freeze([...throttles]),
+        schemes: Object.freeze(opSchemes),
+        anonymous,
+      }));
+    }
+  }
+
+  const throttleRates: Record<string, readonly string[]> = {};
+  for (const [scope, rate] of Object.entries<unknown>(document['x-throttle-rates'] ?? {})) {
+    const windows = Array.isArray(rate) ? rate : [rate];
+    if (windows.length === 0 || !windows.every((w) => typeof w === 'string')) {
+      throw new ImproperlyConfigured(`x-throttle-rates.${scope} must be a rate or a list of rates`);
+    }
+    throttleRates[scope] = Object.freeze(windows as string[]);
+  }
+  return Object.freeze({ yaml, document, publicDocument: describePolicies(document, operations), operations, throttleRates: Object.freeze(throttleRates) });
+}
+
+const ROLE_WORDS: Record<string, string> = {
+  anyone: 'anyone',
+  authenticated: 'any authenticated user',
+  admin: 'an admin (is_staff)',
+  self: 'the user themself',
+};
+
+/** A copy of the document whose operation descriptions say who may call them and how they are throttled. */
+function describePolicies(document: SpecDocument, operations: ReadonlyMap<string, OperationInfo>): SpecDocument {
+  const copy = structuredClone(document) as SpecDocument;
+  for (const info of operations.values()) {
+    const op = copy.paths[info.path][info.method];
+    const who = info.roles.map((r) => ROLE_WORDS[r] ?? `members of the ${r} group`).join(', or ');
+    const auth = info.schemes.length === 0 ? 'credentials are ignored' : `${info.schemes.join(' or ')}${info.anonymous ? ', or anonymous' : ''}`;
+    const throttle = info.throttles.length ? info.throttles.join(', ') : 'none';
+    const policy = `**Who may call:** ${who} (x-roles: ${info.roles.join(', ')}). **Authentication:** ${auth}. **Throttles:** ${throttle}.`;
+    op.description = op.description ? `${op.description}\n\n${policy}` : policy;
+  }
+  return copy;
+}

@@ -1,0 +1,195 @@
+/**
+ * Starts the real service on a free port, with its own fresh database, and speaks HTTP to it.
+ * SQLite in a temporary folder by default; with TEST_DATABASE_URL=postgres://… each server
+ * gets its own PostgreSQL schema. Every response is checked against the spec
+ * (validateResponses), so an undeclared status or shape fails the test that caused it.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import knexFactory from 'knex';
+import { createApp, type App } from '../../src/app';
+import { createLogger } from '../../src/log';
+import { hashPassword } from '../../src/passwords/hashers';
+import { loadSettings } from '../../src/settings';
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or the text when the body is not JSON ('' when empty). */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  text: string;
+}
+
+export interface RequestOptions {
+  /** Sent as JSON unless `form` or `raw` is given. */
+  json?: unknown;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  /** Sent as is, with `contentType`. */
+  raw?: string | Buffer;
+  contentType?: string;
+  /** `Authorization: Token <token>` */
+  token?: string;
+  /** `Authorization: Bearer <jwt>` */
+  jwt?: string;
+  headers?: Record<string, string>;
+}
+
+export interface NewUser {
+  username: string;
+  password?: string;
+  email?: string;
+  isStaff?: boolean;
+  isSuperuser?: boolean;
+  isActive?: boolean;
+  groups?: string[];
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly app: App;
+  readonly dataDir: string;
+  readonly mailDir: string;
+  request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
+  /** Creates a user straight in the database; returns its id. Default password: "lemon-pass-123". */
+  createUser(user: NewUser): Promise<number>;
+  /** A DRF token key for an existing user (through POST /auth/token/login/). */
+  tokenFor(username: string, password?: string): Promise<string>;
+  /** A JWT pair (through POST /api/token/). */
+  jwtFor(username: string, password?: string): Promise<{ access: string; refresh: string }>;
+  /** The mail messages written so far, oldest first. */
+  mails(): string[];
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PASSWORD = 'lemon-pass-123';
+let passwordHash: Promise<string> | null = null;
+
+/** Starts a server; `env` overrides settings (e.g. { THROTTLE_RATES: 'anon=3/second' }). */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'little-lemon-test-'));
+  const mailDir = path.join(dataDir, 'mail');
+  const { databaseUrl, dropSchema } = await testDatabase(dataDir);
+  const settings = loadSettings({
+    SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
+    DATA_DIR: dataDir,
+    DATABASE_URL: databaseUrl,
+    MAIL_DIR: mailDir,
+    LOG_LEVEL: 'silent',
+    // Each server counts on its own unless a test shares a prefix between servers on purpose.
+    THROTTLE_KEY_PREFIX: `test-${crypto.randomBytes(6).toString('hex')}`,
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
+    ...env,
+  });
+  const app = await createApp(settings, {
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    validateResponses: true,
+  });
+  const server = http.createServer(app.koa.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const request = async (method: string, p: string, options: RequestOptions = {}): Promise<Reply> => {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | Buffer | undefined;
+    if (options.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(options.form).toString();
+    } else if (options.raw !== undefined) {
+      if (options.contentType) headers['content-type'] = options.contentType;
+      body = options.raw;
+    } else if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    }
+    if (options.token) headers.authorization = `Token ${options.token}`;
+    if (options.jwt) headers.authorization = `Bearer ${options.jwt}`;
+    const res = await fetch(url + p, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : '';
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+
+  const ts: TestServer = {
+    url,
+    app,
+    dataDir,
+    mailDir,
+    request,
+    async createUser(user) {
+      const { db } = app.services;
+      const password = user.password === undefined ? await (passwordHash ??= hashPassword(DEFAULT_PASSWORD)) : await hashPassword(user.password);
+      const [row] = await db('auth_user')
+        .insert({
+          username: user.username,
+          password,
+          email: user.email ?? '',
+          is_staff: user.isStaff ?? false,
+          is_superuser: user.isSuperuser ?? false,
+          is_active: user.isActive ?? true,
+          date_joined: Date.now(),
+        })
+        .returning('id');
+      const id = typeof row === 'object' ? (row as { id: number }).id : (row as number);
+      for (const name of user.groups ?? []) {
+        const group = await db('auth_group').where({ name }).first('id');
+        await db('auth_user_groups').insert({ user_id: id, group_id: group.id });
+      }
+      return id;
+    },
+    async tokenFor(username, password = DEFAULT_PASSWORD) {
+      const r = await request('POST', '/auth/token/login/', { json: { username, password } });
+      if (r.status !== 200) throw new Error(`login of ${username} failed: ${r.status} ${r.text}`);
+      return r.body.auth_token as string;
+    },
+    async jwtFor(username, password = DEFAULT_PASSWORD) {
+      const r = await request('POST', '/api/token/', { json: { username, password } });
+      if (r.status !== 200) throw new Error(`JWT login of ${username} failed: ${r.status} ${r.text}`);
+      return r.body as { access: string; refresh: string };
+    },
+    mails() {
+      if (!fs.existsSync(mailDir)) return [];
+      return fs
+        .readdirSync(mailDir)
+        .sort()
+        .map((f) => fs.readFileSync(path.join(mailDir, f), 'utf8'));
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+      await dropSchema();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return ts;
+}
+
+/** A fresh database: a SQLite file, or a new schema in TEST_DATABASE_URL's PostgreSQL. */
+async function testDatabase(dataDir: string): Promise<{ databaseUrl: string; dropSchema: () => Promise<void> }> {
+  const pgUrl = process.env.TEST_DATABASE_URL;
+  if (!pgUrl) return { databaseUrl: `sqlite:${path.join(dataDir, 'db.sqlite3')}`, dropSchema: async () => undefined };
+  const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
+  const admin = knexFactory({ client: 'pg', connection: pgUrl });
+  await admin.raw(`CREATE SCHEMA ${schema}`);
+  await admin.destroy();
+  const url = new URL(pgUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    databaseUrl: url.toString(),
+    dropSchema: async () => {
+      const db = knexFactory({ client: 'pg', connection: pgUrl });
+      await db.raw(`DROP SCHEMA ${schema} CASCADE`);
+      await db.destroy();
+    },
+  };
+}
