@@ -21,14 +21,20 @@ import type { Settings } from './settings';
 import { loadSpec, type Spec } from './spec';
 import { TokenBackend } from './tokens/backend';
 import { JwtService } from './tokens/tokens';
-import { docsPage } from './docs';
+import { docs } from './docs';
 
 export interface AppOptions {
   readonly logger?: Logger;
-  /** Check every response against the spec (the test suite turns this on). */
-  readonly validateResponses?: boolean;
+  /** Called with every answer of a declared operation, errors included (the tests check them against the spec). */
+  readonly observeResponse?: (response: ObservedResponse) => void;
   readonly now?: () => number;
   readonly spec?: Spec;
+}
+
+export interface ObservedResponse {
+  readonly operationId: string;
+  readonly status: number;
+  readonly body: unknown;
 }
 
 export interface App {
@@ -68,19 +74,19 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
       throttles,
       mailer: createMailer({ dir: settings.mail.dir, url: settings.mail.url, from: settings.mail.from, keepFiles: Boolean(process.env.MAIL_DIR) }, log),
     };
-    const api = await createApi(spec, services, handlers, { validateResponses: options.validateResponses });
+    const api = await createApi(spec, services, handlers);
     const koa = new Koa();
     koa.silent = true; // errors are logged by `recover`, once
-    koa.use(recover(api, log));
+    koa.use(recover(api, log, options.observeResponse));
     koa.use(securityHeaders());
     koa.use(meta(spec));
+    koa.use(docs());
     koa.use((ctx: Context) => api.dispatch(ctx));
     return {
       koa,
       services,
       api,
       async close() {
-        await (throttles as { close?: () => Promise<void> }).close?.();
         if (redis) redis.disconnect();
         await db.destroy();
       },
@@ -101,14 +107,14 @@ async function ensureGroups(db: Db, names: readonly string[]): Promise<void> {
 async function connectRedis(url: string): Promise<Redis> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-  const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000 });
+  const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 1000 });
   redis.on('error', () => undefined); // state changes are seen through the limiter's fallback
   await redis.connect();
   return redis;
 }
 
 /** The error boundary: every error becomes DRF's JSON; unexpected ones are logged with a stack. */
-function recover(api: Api, log: Logger) {
+function recover(api: Api, log: Logger, observe?: (r: ObservedResponse) => void) {
   return async function recover(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
     const id = crypto.randomUUID();
@@ -122,6 +128,8 @@ function recover(api: Api, log: Logger) {
       ctx.set(out.headers);
       ctx.body = out.body;
     }
+    const operationId = api.operationId(ctx);
+    if (observe && operationId) observe({ operationId, status: ctx.status, body: ctx.body });
     if (log.isLevelEnabled('info')) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const user = (ctx.state as { req?: { principal?: { id: number } | null } }).req?.principal?.id;
@@ -137,12 +145,14 @@ function securityHeaders() {
       'X-Frame-Options': 'DENY',
       'Referrer-Policy': 'same-origin',
       'Cross-Origin-Opener-Policy': 'same-origin',
+      // The API answers JSON only; /docs sets its own policy.
+      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
     });
     await next();
   };
 }
 
-/** GET /openapi.json, /openapi.yaml and /docs: the spec, outside the API's own gate. */
+/** GET /openapi.json and /openapi.yaml: the spec, outside the API's own gate. */
 function meta(spec: Spec) {
   const json = JSON.stringify(spec.publicDocument);
   return async function meta(ctx: Context, next: Next): Promise<void> {
@@ -155,11 +165,6 @@ function meta(spec: Spec) {
       case '/openapi.yaml':
         ctx.type = 'application/yaml';
         ctx.body = spec.yaml;
-        return;
-      case '/docs':
-      case '/docs/':
-        ctx.type = 'text/html';
-        ctx.body = docsPage();
         return;
       default:
         return next();

@@ -1,8 +1,10 @@
 /**
  * Starts the real service on a free port, with its own fresh database, and speaks HTTP to it.
  * SQLite in a temporary folder by default; with TEST_DATABASE_URL=postgres://… each server
- * gets its own PostgreSQL schema. Every response is checked against the spec
- * (validateResponses), so an undeclared status or shape fails the test that caused it.
+ * gets its own PostgreSQL schema. Every answer of a declared operation is checked against
+ * the spec (its status must be declared, its body match the schema), so an undeclared status
+ * or shape fails the test that caused it; with CONTRACT_COVERAGE_FILE set, each
+ * `operationId status` produced is appended there for the coverage report.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -85,9 +87,14 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...env,
   });
-  const app = await createApp(settings, {
+  const violations: string[] = [];
+  const app: App = await createApp(settings, {
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
-    validateResponses: true,
+    observeResponse: (r) => {
+      const problem = contractViolation(app, r.operationId, r.status, r.body);
+      if (problem) violations.push(problem);
+      if (process.env.CONTRACT_COVERAGE_FILE) fs.appendFileSync(process.env.CONTRACT_COVERAGE_FILE, `${r.operationId} ${r.status}\n`);
+    },
   });
   const server = http.createServer(app.koa.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -110,6 +117,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     if (options.jwt) headers.authorization = `Bearer ${options.jwt}`;
     const res = await fetch(url + p, { method, headers, body });
     const text = await res.text();
+    if (violations.length) throw new Error(`the server broke its spec: ${violations.splice(0).join('; ')}`);
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : '';
@@ -172,6 +180,18 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     },
   };
   return ts;
+}
+
+/** Why this answer breaks the spec, or null: an undeclared status, or a body that does not match. */
+function contractViolation(app: App, operationId: string, status: number, body: unknown): string | null {
+  const backend = app.api.backend;
+  const operation = backend.router.getOperation(operationId) as { responses?: Record<string, { content?: unknown }> } | undefined;
+  const declared = operation?.responses?.[String(status)] ?? operation?.responses?.default;
+  // 503 (a backing service down) may come from any operation: the fault tests cause it on purpose.
+  if (!declared) return status === 503 ? null : `${operationId} answered ${status}, which its responses do not declare`;
+  if (!declared.content || status === 204) return null;
+  const check = backend.validator.validateResponse(body, operationId, status);
+  return check.errors?.length ? `${operationId} ${status}: ${JSON.stringify(check.errors)}` : null;
 }
 
 /** A fresh database: a SQLite file, or a new schema in TEST_DATABASE_URL's PostgreSQL. */

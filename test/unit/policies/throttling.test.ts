@@ -1,0 +1,437 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { ImproperlyConfigured, ServiceUnavailable, Throttled } from '../../../src/errors';
+import {
+  AnonRateThrottle,
+  LoginThrottle,
+  ScopedRateThrottle,
+  ThrottleRegistry,
+  UserRateThrottle,
+  checkThrottles,
+  parseRate,
+  parseRatesOverride,
+} from '../../../src/policies/throttling';
+import type { OperationInfo, Principal, RequestInfo, ThrottleDecision } from '../../../src/policies/types';
+
+function principal(id: number): Principal {
+  return {
+    id,
+    username: `user${id}`,
+    email: `user${id}@example.com`,
+    isActive: true,
+    isStaff: false,
+    isSuperuser: false,
+    groups: async () => new Set<string>(),
+  };
+}
+
+function request(ip: string, user: Principal | null = null, operationId = 'menuItems'): RequestInfo {
+  const operation: OperationInfo = {
+    operationId,
+    method: 'GET',
+    path: `/${operationId}/`,
+    roles: ['anyone'],
+    throttles: [],
+    schemes: ['jwtAuth', 'anonymous'],
+    anonymous: true,
+  };
+  return { method: 'GET', ip, headers: {}, params: {}, operation, principal: user, auth: null };
+}
+
+const memory = (rates: Record<string, string[]>) => new ThrottleRegistry(rates, { failMode: 'closed' });
+
+async function allowedCount(decisions: Promise<ThrottleDecision>[]): Promise<number> {
+  return (await Promise.all(decisions)).filter((d) => d.allowed).length;
+}
+
+function waitOf(decision: ThrottleDecision): number | null {
+  assert.equal(decision.allowed, false);
+  return decision.allowed ? null : decision.waitSeconds;
+}
+
+describe('parseRate', () => {
+  const valid: [string, number, number][] = [
+    ['1/s', 1, 1],
+    ['3/sec', 3, 1],
+    ['3/second', 3, 1],
+    ['3/seconds', 3, 1],
+    ['10/m', 10, 60],
+    ['10/min', 10, 60],
+    ['10/minute', 10, 60],
+    ['100/minutes', 100, 60],
+    ['5/h', 5, 3600],
+    ['5/hour', 5, 3600],
+    ['1000/d', 1000, 86400],
+    ['1000/day', 1000, 86400],
+    [' 7/day ', 7, 86400],
+  ];
+  for (const [rate, points, durationSeconds] of valid) {
+    test(`reads ${JSON.stringify(rate)} as ${points} per ${durationSeconds} s`, () => {
+      assert.deepEqual(parseRate(rate), { points, durationSeconds });
+    });
+  }
+
+  const invalid = ['abc', '', '0/minute', '-1/s', '5/fortnight', '5/', '/minute', '5', '1.5/s', '5/Minute', '5 / minute', '5/minute/2', '05/s', '1e3/s', '9999999999/s'];
+  for (const rate of invalid) {
+    test(`rejects ${JSON.stringify(rate)} with ImproperlyConfigured naming it`, () => {
+      assert.throws(
+        () => parseRate(rate),
+        (err: unknown) => err instanceof ImproperlyConfigured && err.message.includes(JSON.stringify(rate)),
+      );
+    });
+  }
+});
+
+describe('parseRatesOverride', () => {
+  test('reads scopes, and joins the windows of one scope with +', () => {
+    assert.deepEqual(parseRatesOverride('anon=100/minute,ten=3/second,login=5/minute+100/day'), {
+      anon: ['100/minute'],
+      ten: ['3/second'],
+      login: ['5/minute', '100/day'],
+    });
+  });
+
+  test('ignores whitespace and empty items, and reads an empty value as no overrides', () => {
+    assert.deepEqual(parseRatesOverride(' anon = 2/min , , login=5/m + 100/d ,'), { anon: ['2/min'], login: ['5/m', '100/d'] });
+    assert.deepEqual(parseRatesOverride(''), {});
+  });
+
+  test('keeps a scope called __proto__ as an ordinary key', () => {
+    const parsed = parseRatesOverride('__proto__=1/s');
+    assert.deepEqual(Object.keys(parsed), ['__proto__']);
+    assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
+  });
+
+  const bad: [string, string][] = [
+    ['anon', '"anon"'],
+    ['=5/minute', '"=5/minute"'],
+    ['a b=5/minute', '"a b=5/minute"'],
+    ['ten=abc', '"abc"'],
+    ['ten=10/fortnight', '"10/fortnight"'],
+    ['login=5/minute+', '""'],
+    ['ten=1/s,ten=2/s', 'given twice'],
+    ['login=5/minute+10/min', 'same period'],
+  ];
+  for (const [value, named] of bad) {
+    test(`rejects ${JSON.stringify(value)}, naming ${named}`, () => {
+      assert.throws(
+        () => parseRatesOverride(value),
+        (err: unknown) => err instanceof ImproperlyConfigured && err.message.startsWith('THROTTLE_RATES') && err.message.includes(named),
+      );
+    });
+  }
+});
+
+describe('ThrottleRegistry', () => {
+  test('validates every rate at construction, naming the scope and the rate', () => {
+    assert.throws(
+      () => memory({ ten: ['10/minute'], broken: ['10/fortnight'] }),
+      (err: unknown) => err instanceof ImproperlyConfigured && /"broken"/.test(err.message) && /"10\/fortnight"/.test(err.message),
+    );
+    assert.throws(() => memory({ empty: [] }), /"empty": no rate/);
+    assert.throws(() => memory({ 'bad scope': ['1/s'] }), ImproperlyConfigured);
+  });
+
+  test('an unknown scope is ImproperlyConfigured naming it; a known one is built once', () => {
+    const registry = memory({ ten: ['10/minute'] });
+    assert.throws(() => registry.throttle('nope'), (err: unknown) => err instanceof ImproperlyConfigured && err.message.includes('"nope"'));
+    assert.throws(() => registry.loginGuard(), (err: unknown) => err instanceof ImproperlyConfigured && err.message.includes('"login"'));
+    assert.equal(registry.throttle('ten'), registry.throttle('ten'));
+    assert.equal(registry.throttle('ten').scope, 'ten');
+  });
+
+  test("the scope's name picks the throttle's kind", () => {
+    const registry = memory({ anon: ['1/s'], default_anon: ['1/s'], user: ['1/s'], default_user: ['1/s'], login: ['1/s'], ten: ['1/s'] });
+    assert.ok(registry.throttle('anon') instanceof AnonRateThrottle);
+    assert.ok(registry.throttle('default_anon') instanceof AnonRateThrottle);
+    assert.ok(registry.throttle('user') instanceof UserRateThrottle);
+    assert.ok(registry.throttle('default_user') instanceof UserRateThrottle);
+    assert.ok(registry.throttle('login') instanceof LoginThrottle);
+    assert.ok(registry.throttle('ten') instanceof ScopedRateThrottle);
+  });
+});
+
+describe('counting in memory', () => {
+  test('allows exactly the rate, then refuses until the window resets (2/second)', async () => {
+    const ten = memory({ ten: ['2/second'] }).throttle('ten');
+    const req = request('10.0.0.1', principal(1));
+    assert.equal((await ten.check(req)).allowed, true);
+    assert.equal((await ten.check(req)).allowed, true);
+    const refused = await ten.check(req);
+    const wait = waitOf(refused);
+    assert.ok(wait !== null && wait > 0 && wait <= 1, `wait ${wait}`);
+    await sleep(1100);
+    assert.equal((await ten.check(req)).allowed, true);
+    assert.equal((await ten.check(req)).allowed, true);
+    assert.equal((await ten.check(req)).allowed, false);
+  });
+
+  test('anon counts anonymous requests per IP and lets an authenticated request through uncounted', async () => {
+    const anon = memory({ anon: ['2/minute'] }).throttle('anon');
+    for (let i = 0; i < 5; i++) assert.deepEqual(await anon.check(request('10.0.0.1', principal(1))), { allowed: true });
+    assert.equal((await anon.check(request('10.0.0.1'))).allowed, true);
+    assert.equal((await anon.check(request('10.0.0.1'))).allowed, true);
+    assert.equal((await anon.check(request('10.0.0.1'))).allowed, false);
+    assert.equal((await anon.check(request('10.0.0.2'))).allowed, true, 'another IP has its own count');
+    assert.deepEqual(await anon.check(request('10.0.0.1', principal(1))), { allowed: true }, 'still uncounted when the IP is throttled');
+  });
+
+  test('user counts per user id whatever the IP, and per IP when anonymous', async () => {
+    const user = memory({ user: ['2/minute'] }).throttle('user');
+    assert.equal((await user.check(request('10.0.0.1', principal(1)))).allowed, true);
+    assert.equal((await user.check(request('10.0.0.2', principal(1)))).allowed, true);
+    assert.equal((await user.check(request('10.0.0.3', principal(1)))).allowed, false, 'same user from a third IP');
+    assert.equal((await user.check(request('10.0.0.1', principal(2)))).allowed, true, 'another user from the same IP');
+    assert.equal((await user.check(request('10.0.0.1'))).allowed, true, 'anonymous: counted per IP, apart from user ids');
+    assert.equal((await user.check(request('10.0.0.1'))).allowed, true);
+    assert.equal((await user.check(request('10.0.0.1'))).allowed, false);
+  });
+
+  test("a scope's counters are shared by every operation using it, and apart from other scopes", async () => {
+    const registry = memory({ ten: ['2/minute'], other: ['2/minute'] });
+    const alice = principal(1);
+    assert.equal((await registry.throttle('ten').check(request('10.0.0.1', alice, 'menuItems'))).allowed, true);
+    assert.equal((await registry.throttle('ten').check(request('10.0.0.1', alice, 'categories'))).allowed, true);
+    assert.equal((await registry.throttle('ten').check(request('10.0.0.1', alice, 'orders'))).allowed, false);
+    assert.equal((await registry.throttle('other').check(request('10.0.0.1', alice, 'menuItems'))).allowed, true);
+  });
+
+  test("a request refused by one window does not use up the scope's other windows", async () => {
+    const burst = memory({ burst: ['3/minute', '2/second'] }).throttle('burst');
+    const req = request('10.0.0.1', principal(1));
+    assert.equal((await burst.check(req)).allowed, true);
+    assert.equal((await burst.check(req)).allowed, true);
+    const refused = await burst.check(req);
+    assert.equal(refused.allowed, false);
+    assert.match(refused.headers?.RateLimit ?? '', /^"burst";r=1;t=60, "burst\/second";r=0;t=1$/, 'the minute window got its point back');
+    assert.equal(waitOf(await burst.check(req))! <= 1, true, 'the wait is the second window\'s');
+    await sleep(1100);
+    assert.equal((await burst.check(req)).allowed, true, 'the third request of the minute');
+    const byMinute = await burst.check(req);
+    const wait = waitOf(byMinute);
+    assert.ok(wait !== null && wait > 50 && wait <= 60, `now the minute window refuses, wait ${wait}`);
+  });
+
+  test('200 simultaneous checks against 10/minute allow exactly 10', async () => {
+    const ten = memory({ ten: ['10/minute'] }).throttle('ten');
+    const req = request('10.0.0.1', principal(1));
+    assert.equal(await allowedCount(Array.from({ length: 200 }, () => ten.check(req))), 10);
+  });
+
+  test('a multi-window scope holds its tightest limit exactly under concurrency', async () => {
+    const ten = memory({ ten: ['10/minute', '100/day'] }).throttle('ten');
+    assert.equal(await allowedCount(Array.from({ length: 200 }, () => ten.check(request('10.0.0.1')))), 10);
+  });
+});
+
+describe('headers', () => {
+  test('every counted decision carries RateLimit-Policy and RateLimit', async () => {
+    const ten = memory({ ten: ['2/minute'] }).throttle('ten');
+    const req = request('10.0.0.1', principal(1));
+    assert.deepEqual((await ten.check(req)).headers, { 'RateLimit-Policy': '"ten";q=2;w=60', RateLimit: '"ten";r=1;t=60' });
+    assert.deepEqual((await ten.check(req)).headers, { 'RateLimit-Policy': '"ten";q=2;w=60', RateLimit: '"ten";r=0;t=60' });
+    const refused = await ten.check(req);
+    assert.equal(refused.allowed, false);
+    assert.deepEqual(refused.headers, { 'RateLimit-Policy': '"ten";q=2;w=60', RateLimit: '"ten";r=0;t=60' });
+  });
+
+  test('a multi-window scope lists each window; the first carries the scope name', async () => {
+    const login = memory({ login: ['5/minute', '100/day'] }).loginGuard();
+    assert.deepEqual((await login.check('10.0.0.1', 'alice')).headers, {
+      'RateLimit-Policy': '"login";q=5;w=60, "login/day";q=100;w=86400',
+      RateLimit: '"login";r=5;t=0, "login/day";r=100;t=0',
+    });
+    await login.recordFailure('10.0.0.1', 'alice');
+    assert.deepEqual((await login.check('10.0.0.1', 'alice')).headers, {
+      'RateLimit-Policy': '"login";q=5;w=60, "login/day";q=100;w=86400',
+      RateLimit: '"login";r=4;t=60, "login/day";r=99;t=86400',
+    });
+  });
+});
+
+describe('checkThrottles', () => {
+  test('merges the headers of every throttle and returns them when all allow', async () => {
+    const registry = memory({ user: ['5/minute'], ten: ['10/minute'] });
+    const headers = await checkThrottles([registry.throttle('user'), registry.throttle('ten')], request('10.0.0.1', principal(1)));
+    assert.deepEqual(headers, {
+      'RateLimit-Policy': '"user";q=5;w=60, "ten";q=10;w=60',
+      RateLimit: '"user";r=4;t=60, "ten";r=9;t=60',
+    });
+  });
+
+  test('a throttle that does not apply adds no headers', async () => {
+    const registry = memory({ anon: ['2/minute'], ten: ['10/minute'] });
+    const headers = await checkThrottles([registry.throttle('anon'), registry.throttle('ten')], request('10.0.0.1', principal(1)));
+    assert.deepEqual(headers, { 'RateLimit-Policy': '"ten";q=10;w=60', RateLimit: '"ten";r=9;t=60' });
+  });
+
+  test('throws Throttled with the longest wait, Retry-After and the merged headers; every throttle still counts', async () => {
+    const registry = memory({ ten: ['1/second'], user: ['1/minute'], other: ['5/minute'] });
+    const throttles = [registry.throttle('ten'), registry.throttle('user'), registry.throttle('other')];
+    const req = request('10.0.0.1', principal(1));
+    await checkThrottles(throttles, req);
+    await assert.rejects(checkThrottles(throttles, req), (err: unknown) => {
+      assert.ok(err instanceof Throttled);
+      assert.equal(err.status, 429);
+      assert.equal(err.headers['Retry-After'], '60');
+      assert.equal(err.detail, 'Request was throttled. Expected available in 60 seconds.');
+      assert.equal(err.headers['RateLimit-Policy'], '"ten";q=1;w=1, "user";q=1;w=60, "other";q=5;w=60');
+      assert.match(err.headers.RateLimit ?? '', /^"ten";r=0;t=1, "user";r=0;t=60, "other";r=3;t=60$/);
+      return true;
+    });
+  });
+
+  test('no throttles: nothing to merge', async () => {
+    assert.deepEqual(await checkThrottles([], request('10.0.0.1')), {});
+  });
+});
+
+describe('login', () => {
+  test('the guard counts failures per IP and per username; checking counts nothing', async () => {
+    const guard = memory({ login: ['3/minute'] }).loginGuard();
+    for (let i = 0; i < 10; i++) assert.equal((await guard.check('10.0.0.1', 'alice')).allowed, true);
+    for (let i = 0; i < 3; i++) await guard.recordFailure('10.0.0.1', 'alice');
+    const wait = waitOf(await guard.check('10.0.0.1', 'alice'));
+    assert.ok(wait !== null && wait > 59 && wait <= 60);
+    assert.equal((await guard.check('10.0.0.2', 'alice')).allowed, false, 'the username is locked from any IP');
+    assert.equal((await guard.check('10.0.0.2', 'ALICE')).allowed, false, 'whatever its case');
+    assert.equal((await guard.check('10.0.0.1', 'bob')).allowed, false, 'the IP is locked for any username');
+    assert.equal((await guard.check('10.0.0.2', 'bob')).allowed, true);
+  });
+
+  test('reset clears the username only, not the IP', async () => {
+    const guard = memory({ login: ['3/minute'] }).loginGuard();
+    for (let i = 0; i < 3; i++) await guard.recordFailure('10.0.0.1', 'alice');
+    await guard.reset('alice');
+    assert.equal((await guard.check('10.0.0.2', 'alice')).allowed, true);
+    assert.equal((await guard.check('10.0.0.1', 'bob')).allowed, false);
+  });
+
+  test("throttle('login') gates the request on the IP's failures without counting", async () => {
+    const registry = memory({ login: ['2/minute'] });
+    const gate = registry.throttle('login');
+    for (let i = 0; i < 5; i++) assert.equal((await gate.check(request('10.0.0.1'))).allowed, true);
+    await registry.loginGuard().recordFailure('10.0.0.1', 'alice');
+    await registry.loginGuard().recordFailure('10.0.0.9', 'bob');
+    await registry.loginGuard().recordFailure('10.0.0.9', 'bob');
+    assert.equal((await gate.check(request('10.0.0.1'))).allowed, true);
+    await registry.loginGuard().recordFailure('10.0.0.1', 'carol');
+    const refused = await gate.check(request('10.0.0.1'));
+    assert.equal(refused.allowed, false);
+    assert.deepEqual(refused.headers, { 'RateLimit-Policy': '"login";q=2;w=60', RateLimit: '"login";r=0;t=60' });
+    assert.equal(registry.loginGuard(), registry.loginGuard());
+  });
+});
+
+describe('store failures (Redis on a closed port)', () => {
+  let dead: Redis;
+  before(() => {
+    dead = new Redis({ host: '127.0.0.1', port: 6390, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  });
+  after(() => dead.disconnect());
+
+  test('fail open: counts in memory instead, and the limit still holds in this process', async () => {
+    const registry = new ThrottleRegistry({ ten: ['3/minute'], login: ['2/minute'] }, { redis: dead, failMode: 'open' });
+    const started = Date.now();
+    const ten = registry.throttle('ten');
+    assert.equal(await allowedCount(Array.from({ length: 20 }, () => ten.check(request('10.0.0.1')))), 3);
+    const guard = registry.loginGuard();
+    await guard.recordFailure('10.0.0.1', 'alice');
+    await guard.recordFailure('10.0.0.1', 'alice');
+    assert.equal((await guard.check('10.0.0.2', 'alice')).allowed, false);
+    await guard.reset('alice');
+    assert.ok(Date.now() - started < 1000, 'fails fast');
+  });
+
+  test('fail closed: ServiceUnavailable, for the throttles and the login guard', async () => {
+    const registry = new ThrottleRegistry({ ten: ['3/minute'], login: ['2/minute'] }, { redis: dead, failMode: 'closed' });
+    const started = Date.now();
+    const is503 = (err: unknown) => err instanceof ServiceUnavailable && err.status === 503 && err.cause instanceof Error;
+    await assert.rejects(registry.throttle('ten').check(request('10.0.0.1')), is503);
+    await assert.rejects(checkThrottles([registry.throttle('ten')], request('10.0.0.1')), is503);
+    await assert.rejects(registry.throttle('login').check(request('10.0.0.1')), is503);
+    await assert.rejects(registry.loginGuard().check('10.0.0.1', 'alice'), is503);
+    await assert.rejects(registry.loginGuard().recordFailure('10.0.0.1', 'alice'), is503);
+    await registry.loginGuard().reset('alice');
+    assert.ok(Date.now() - started < 1000, 'fails fast');
+  });
+});
+
+describe('counting in a shared Redis', () => {
+  const prefix = `test-throttle-${process.pid}-${Date.now()}`;
+  let a: Redis;
+  let b: Redis;
+  let reachable = false;
+
+  before(async () => {
+    a = new Redis({ host: '127.0.0.1', port: 6379, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    b = new Redis({ host: '127.0.0.1', port: 6379, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    a.on('error', () => {});
+    b.on('error', () => {});
+    const ready = (r: Redis) => new Promise<void>((resolve, reject) => { r.once('ready', resolve); r.once('end', reject); });
+    reachable = await Promise.all([ready(a), ready(b)]).then(() => true, () => false);
+  });
+
+  after(async () => {
+    if (reachable) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await a.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        if (keys.length > 0) await a.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+    a.disconnect();
+    b.disconnect();
+  });
+
+  /** In CI Redis must be there: a missing one fails; on a laptop without Redis the test is skipped, saying so. */
+  const redisMissing = (t: { skip(msg: string): void }) => {
+    if (process.env.CI) assert.fail('Redis is not reachable at 127.0.0.1:6379 (CI must start it)');
+    t.skip('Redis is not reachable at 127.0.0.1:6379');
+  };
+
+  const shared = (client: Redis, rates: Record<string, string[]>) =>
+    new ThrottleRegistry(rates, { redis: client, failMode: 'closed', keyPrefix: prefix });
+
+  test('200 simultaneous checks through two registries (two processes) against 10/minute allow exactly 10', async (t) => {
+    if (!reachable) return redisMissing(t);
+    const one = shared(a, { ten: ['10/minute'] }).throttle('ten');
+    const two = shared(b, { ten: ['10/minute'] }).throttle('ten');
+    const req = request('10.0.0.1', principal(1));
+    const checks = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? one : two).check(req));
+    assert.equal(await allowedCount(checks), 10);
+    const keys = await a.keys(`${prefix}:ten:60:*`);
+    assert.deepEqual(keys, [`${prefix}:ten:60:user:1`]);
+  });
+
+  test('window reset, multi-window refund and headers hold in Redis too', async (t) => {
+    if (!reachable) return redisMissing(t);
+    const one = shared(a, { burst: ['3/minute', '2/second'] }).throttle('burst');
+    const two = shared(b, { burst: ['3/minute', '2/second'] }).throttle('burst');
+    const req = request('10.0.0.2');
+    assert.deepEqual((await one.check(req)).headers, {
+      'RateLimit-Policy': '"burst";q=3;w=60, "burst/second";q=2;w=1',
+      RateLimit: '"burst";r=2;t=60, "burst/second";r=1;t=1',
+    });
+    assert.equal((await two.check(req)).allowed, true);
+    assert.equal((await one.check(req)).allowed, false);
+    await sleep(1100);
+    assert.equal((await two.check(req)).allowed, true, 'the refused request gave its minute point back');
+    assert.equal((await one.check(req)).allowed, false);
+  });
+
+  test('the login guard shares its counts across registries', async (t) => {
+    if (!reachable) return redisMissing(t);
+    const one = shared(a, { login: ['2/minute'] });
+    const two = shared(b, { login: ['2/minute'] });
+    await one.loginGuard().recordFailure('10.0.0.3', 'dave');
+    await two.loginGuard().recordFailure('10.0.0.4', 'dave');
+    assert.equal((await one.loginGuard().check('10.0.0.5', 'Dave')).allowed, false);
+    assert.equal((await two.throttle('login').check(request('10.0.0.3'))).allowed, true);
+    await two.loginGuard().reset('dave');
+    assert.equal((await one.loginGuard().check('10.0.0.5', 'dave')).allowed, true);
+  });
+});
