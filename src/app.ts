@@ -9,6 +9,7 @@ import Koa, { type Context, type Next } from 'koa';
 import type { Redis } from 'ioredis';
 import { createApi, type Api } from './api';
 import { ImproperlyConfigured } from './errors';
+import { closeHotQueries } from './db/hot';
 import { migrate, openDatabase, type Db } from './db/knex';
 import { handlers } from './handlers';
 import { createLogger, type Logger } from './log';
@@ -88,6 +89,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
       api,
       async close() {
         if (redis) redis.disconnect();
+        closeHotQueries(db);
         await db.destroy();
       },
     };

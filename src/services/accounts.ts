@@ -4,6 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { Db } from '../db/knex';
+import { hotQueries } from '../db/hot';
 import type { Principal } from '../policies/types';
 
 export interface UserRow {
@@ -44,7 +45,7 @@ export async function groupNames(db: Db, userId: number): Promise<ReadonlySet<st
 }
 
 export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
-  return db('auth_user').where({ id }).first();
+  return (await hotQueries(db).userById(id)) as UserRow | undefined;
 }
 
 /** Exact (case-sensitive) username match, as Django's ModelBackend. */
@@ -72,10 +73,7 @@ export class TokenKeys {
    */
   async lookup(key: string): Promise<{ tokenId: number; lastUsed: number | null; user: UserRow } | undefined> {
     const digest = hashKey(key);
-    const row = (await this.db('authtoken_token as t')
-      .join('auth_user as u', 'u.id', 't.user_id')
-      .where('t.key_hash', digest)
-      .first('t.id as token_id', 't.key_hash as key_hash', 't.last_used as token_last_used', 'u.*')) as
+    const row = (await hotQueries(this.db).tokenWithUser(digest)) as
       | (UserRow & { token_id: number; key_hash: string; token_last_used: number | null })
       | undefined;
     if (!row || !crypto.timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(digest))) return undefined;

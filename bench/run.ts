@@ -1,0 +1,147 @@
+/**
+ * `npm run bench`: starts the service (compiled, as `npm start` runs it) and, in the same run,
+ * the bare node:http ceiling (bench/bare.ts) on the same SQLite file, loads each with
+ * autocannon for the same scenarios one after the other, and prints req/s, p50/p99 latency,
+ * the ratio to the ceiling and the service's RSS. Writes bench/results/latest.{json,md}.
+ * BENCH_SECONDS (default 5) and BENCH_CONNECTIONS (default 10) tune the load.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import { hashPassword } from '../src/passwords/hashers';
+
+const ROOT = path.resolve(__dirname, '..');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const SECRET = 'bench-secret-key-0123456789-0123456789-abcdef';
+const PASSWORD = 'bench-pass-123';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs = 10_000): Promise<number> {
+  const start = Date.now();
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return Date.now() - start;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`${url} did not answer`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+interface Scenario {
+  name: string;
+  ours: autocannon.Options;
+  bare: autocannon.Options;
+}
+
+async function load(opts: autocannon.Options): Promise<autocannon.Result> {
+  return autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+}
+
+async function main(): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  const dbFile = path.join(dataDir, 'db.sqlite3');
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    SECRET_KEY: SECRET,
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    // Every limit far above what the benchmark sends: it measures the counting, not refusals.
+    THROTTLE_RATES: 'anon=100000000/minute,default_user=100000000/minute,default_anon=100000000/minute,ten=100000000/minute,login=100000000/minute',
+  };
+  const started = Date.now();
+  const ours = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/openapi.json`);
+  const startupMs = Date.now() - started;
+
+  // Seed: one user, its DRF key and JWT, 100 menu items.
+  const db = new Database(dbFile);
+  db.prepare("INSERT INTO auth_user (username, password, email, is_active, is_staff, is_superuser, date_joined, first_name, last_name, tokens_valid_after) VALUES ('bench', ?, '', 1, 0, 0, ?, '', '', 0)").run(await hashPassword(PASSWORD), Date.now());
+  const insert = db.prepare('INSERT INTO menu_items (title, price_cents, inventory) VALUES (?, ?, ?)');
+  for (let i = 1; i <= 100; i++) insert.run(`Dish ${i}`, 100 + i * 7, i);
+  db.close();
+  const login = JSON.stringify({ username: 'bench', password: PASSWORD });
+  const tokenKey = ((await (await fetch(`${base}/auth/token/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: login })).json()) as { auth_token: string }).auth_token;
+  const access = ((await (await fetch(`${base}/api/token/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: login })).json()) as { access: string }).access;
+
+  const barePort = await freePort();
+  const bare: ChildProcess = fork(path.join(__dirname, 'bare.ts'), [String(barePort), dbFile, SECRET], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  await new Promise((resolve) => bare.once('message', resolve));
+  const bareBase = `http://127.0.0.1:${barePort}`;
+
+  const post = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: login };
+  const scenarios: Scenario[] = [
+    { name: 'public GET (constant answer)', ours: { url: `${base}/.well-known/jwks.json` }, bare: { url: `${bareBase}/public` } },
+    { name: 'GET /api/secret/ with a Token', ours: { url: `${base}/api/secret/`, headers: { authorization: `Token ${tokenKey}` } }, bare: { url: `${bareBase}/token`, headers: { authorization: `Token ${tokenKey}` } } },
+    { name: 'GET /api/secret/ with a JWT', ours: { url: `${base}/api/secret/`, headers: { authorization: `Bearer ${access}` } }, bare: { url: `${bareBase}/jwt`, headers: { authorization: `Bearer ${access}` } } },
+    { name: 'throttled GET under its limit (anon)', ours: { url: `${base}/api/throttle-check`, headers: {} }, bare: { url: `${bareBase}/throttled` } },
+    { name: 'menu-item list (100 items)', ours: { url: `${base}/api/menu-items` }, bare: { url: `${bareBase}/menu` } },
+    { name: 'login (password hashing bound)', ours: { url: `${base}/auth/token/login/`, ...post }, bare: { url: `${bareBase}/login`, ...post } },
+  ];
+
+  const rows: Record<string, unknown>[] = [];
+  for (const s of scenarios) {
+    const a = await load(s.ours);
+    const b = await load(s.bare);
+    rows.push({
+      scenario: s.name,
+      ours_rps: Math.round(a.requests.average),
+      ours_p50_ms: a.latency.p50,
+      ours_p99_ms: a.latency.p99,
+      ours_non2xx: a.non2xx,
+      bare_rps: Math.round(b.requests.average),
+      bare_p50_ms: b.latency.p50,
+      bare_p99_ms: b.latency.p99,
+      ratio: Math.round((a.requests.average / b.requests.average) * 100) / 100,
+    });
+    console.error(`${s.name}: ${Math.round(a.requests.average)} vs ${Math.round(b.requests.average)} req/s`);
+  }
+  const rss = rssMb(ours.pid as number);
+  ours.kill('SIGTERM');
+  bare.kill('SIGTERM');
+
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const result = { date: new Date().toISOString(), machine, seconds: SECONDS, connections: CONNECTIONS, startup_ms: startupMs, rss_mb_after: rss, rows };
+  const md = [
+    `Measured ${result.date.slice(0, 10)} on ${machine}; ${CONNECTIONS} connections, ${SECONDS} s per run, the service and the ceiling loaded one after the other in the same run.`,
+    '',
+    '| scenario | ours req/s | p50 / p99 ms | ceiling req/s | p50 / p99 ms | ratio |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.ours_rps} | ${r.ours_p50_ms} / ${r.ours_p99_ms} | ${r.bare_rps} | ${r.bare_p50_ms} / ${r.bare_p99_ms} | ${r.ratio} |`),
+    '',
+    `Service RSS after the run: ${rss} MB. Start-up to first answer: ${startupMs} ms.`,
+  ].join('\n');
+  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+  fs.writeFileSync(path.join(__dirname, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+  fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), md + '\n');
+  console.log(md);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
