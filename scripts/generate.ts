@@ -7,7 +7,7 @@ import path from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const root = path.resolve(__dirname, '..');
-const target = path.join(root, 'generated', 'openapi.d.ts');
+const target = path.join(root, 'generated', 'openapi.ts');
 const BANNER = `/**
  * GENERATED FROM openapi.yaml BY \`npm run generate\` (openapi-typescript). DO NOT EDIT.
  * CI fails when this file differs from what the spec gives.
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--check')) {
     const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
     if (current !== text) {
-      console.error('generated/openapi.d.ts is out of date with openapi.yaml: run `npm run generate` and commit the result.');
+      console.error('generated/openapi.ts is out of date with openapi.yaml: run `npm run generate` and commit the result.');
       process.exit(1);
     }
     console.log('generated/ is in sync with openapi.yaml');

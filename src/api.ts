@@ -15,7 +15,7 @@ import { permissionFor } from './policies/permissions';
 import { checkThrottles, type LoginGuard } from './policies/throttling';
 import type { Authenticator, OperationInfo, Permission, RequestInfo, Throttle } from './policies/types';
 import { createBodyReader } from './pipeline/readBody';
-import { bodySchema, coerceBody, customizeAjv, validationError } from './pipeline/validate';
+import { bodySchema, coerceBody, customizeAjv, prohibitNulCharacters, validationError } from './pipeline/validate';
 import { installRouteTable } from './routing';
 import type { Services } from './services';
 import type { Spec } from './spec';
@@ -82,8 +82,10 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
     const op = item[info.method];
     if (op.requestBody || op.parameters?.length || item.parameters?.length) hasInput.add(info.operationId);
   }
+  const definition = structuredClone(spec.document);
+  prohibitNulCharacters(definition.components);
   const backend = new OpenAPIBackend({
-    definition: structuredClone(spec.document) as never,
+    definition: definition as never,
     strict: true,
     quick: true, // validators compile on first use: start-up stays well under a second
     // Operations with neither parameters nor a body have nothing to validate: skip Ajv for them.

@@ -23,6 +23,16 @@ export function customizeAjv(ajv: Ajv): Ajv {
   ajv.addFormat('email-or-blank', { type: 'string', validate: (v: string) => v === '' || (EMAIL.test(v) && !v.includes('..')) });
   for (const keyword of ['x-pattern-message', 'x-trim', 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
   ajv.addKeyword({
+    keyword: 'x-no-nul',
+    type: 'string',
+    errors: true,
+    validate: function noNul(_on: boolean, data: string): boolean {
+      if (!data.includes('\u0000')) return true;
+      (noNul as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'x-no-nul', message: 'Null characters are not allowed.', params: {} }];
+      return false;
+    },
+  });
+  ajv.addKeyword({
     keyword: 'x-decimal',
     type: 'string',
     errors: true,
@@ -34,6 +44,20 @@ export function customizeAjv(ajv: Ajv): Ajv {
     },
   });
   return ajv;
+}
+
+/**
+ * Marks every string schema of the document with `x-no-nul`: DRF's CharField refuses NUL
+ * characters in any string it reads (ProhibitNullCharactersValidator). Mutates `document`.
+ */
+export function prohibitNulCharacters(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(prohibitNulCharacters);
+  } else if (node && typeof node === 'object') {
+    const o = node as Schema;
+    if (o.type === 'string' && !('x-decimal' in o)) o['x-no-nul'] = true;
+    for (const v of Object.values(o)) prohibitNulCharacters(v);
+  }
 }
 
 /** The JSON Schema of an operation's request body for the request's content type. */
@@ -103,6 +127,7 @@ function message(e: ErrorObject): string {
       return 'This field is required.';
     case 'type':
       if (e.data === null) return 'This field may not be null.';
+      if (schema['x-decimal']) return 'A valid number is required.';
       switch (schema.type) {
         case 'integer':
           return 'A valid integer is required.';

@@ -564,6 +564,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description DRF's AuthTokenSerializer, which reads the password untrimmed. */
+        AuthTokenCredentialsInput: {
+            password: string;
+            username: string;
+        };
         CredentialsInput: {
             password: components["schemas"]["Password"];
             username: string;
@@ -848,6 +853,13 @@ export interface components {
         Username: string;
     };
     requestBodies: {
+        AuthTokenCredentials: {
+            content: {
+                "application/json": components["schemas"]["AuthTokenCredentialsInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["AuthTokenCredentialsInput"];
+                "multipart/form-data": components["schemas"]["AuthTokenCredentialsInput"];
+            };
+        };
         Credentials: {
             content: {
                 "application/json": components["schemas"]["CredentialsInput"];
@@ -981,7 +993,6 @@ export interface operations {
                     };
                 };
             };
-            429: components["responses"]["Throttled"];
         };
     };
     obtainAuthToken: {
@@ -991,7 +1002,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Credentials"];
+        requestBody?: components["requestBodies"]["AuthTokenCredentials"];
         responses: {
             /** @description A new key. */
             200: {
@@ -1108,10 +1119,12 @@ export interface operations {
     menuItemsList: {
         parameters: {
             query?: {
-                /** @description A field to sort by, `-` for descending; several separated by commas. */
+                /** @description Fields to sort by (`id`, `title`, `price`, `inventory`), `-` for descending, separated by commas; unknown fields are ignored, as DRF's OrderingFilter does. */
                 ordering?: string;
-                page?: number;
-                page_size?: number;
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                page?: string;
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                page_size?: string;
                 /** @description Items whose title contains this text (case-insensitive). */
                 search?: string;
             };
@@ -1130,7 +1143,6 @@ export interface operations {
                     "application/json": components["schemas"]["MenuItem"][] | components["schemas"]["MenuItemPage"];
                 };
             };
-            400: components["responses"]["FieldErrors"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
@@ -1537,7 +1549,6 @@ export interface operations {
         responses: {
             200: components["responses"]["User"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
         };
@@ -1556,7 +1567,6 @@ export interface operations {
             200: components["responses"]["User"];
             400: components["responses"]["FieldErrors"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1604,7 +1614,6 @@ export interface operations {
             200: components["responses"]["User"];
             400: components["responses"]["FieldErrors"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1842,7 +1851,6 @@ export interface operations {
                     };
                 };
             };
-            429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
