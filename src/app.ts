@@ -1,11 +1,13 @@
 /**
  * createApp(settings): the Koa application and what it needs. The ONLY place the middleware
- * order is written: recover (the error boundary) → request log → security headers → spec
- * and docs → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
+ * order is written: recover (the error boundary, which also logs) → security headers →
+ * CORS → spec and docs → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
  * validate, handle, respond).
  */
 import crypto from 'node:crypto';
+import cors from '@koa/cors';
 import Koa, { type Context, type Next } from 'koa';
+import helmet from 'koa-helmet';
 import type { Redis } from 'ioredis';
 import { createApi, type Api } from './api';
 import { ImproperlyConfigured } from './errors';
@@ -80,6 +82,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
     koa.silent = true; // errors are logged by `recover`, once
     koa.use(recover(api, log, options.observeResponse));
     koa.use(securityHeaders());
+    if (settings.corsAllowedOrigins.length) koa.use(corsFor(settings.corsAllowedOrigins));
     koa.use(meta(spec));
     koa.use(docs());
     koa.use((ctx: Context) => api.dispatch(ctx));
@@ -140,18 +143,29 @@ function recover(api: Api, log: Logger, observe?: (r: ObservedResponse) => void)
   };
 }
 
+/**
+ * Security headers on every response (helmet), with a policy that allows nothing: the API
+ * answers JSON only. /docs sets its own, looser policy for Swagger UI.
+ */
 function securityHeaders() {
-  return async function securityHeaders(ctx: Context, next: Next): Promise<void> {
-    ctx.set({
-      'X-Content-Type-Options': 'nosniff',
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'same-origin',
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      // The API answers JSON only; /docs sets its own policy.
-      'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
-    });
-    await next();
-  };
+  return helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: 'same-site' },
+  });
+}
+
+/** CORS for the origins in CORS_ALLOWED_ORIGINS only (none by default). */
+function corsFor(origins: readonly string[]) {
+  const allowed = new Set(origins);
+  return cors({
+    origin: (ctx: Context) => {
+      const origin = ctx.get('Origin');
+      return allowed.has('*') ? '*' : allowed.has(origin) ? origin : '';
+    },
+    allowHeaders: ['Authorization', 'Content-Type'],
+    exposeHeaders: ['Retry-After', 'RateLimit', 'RateLimit-Policy', 'WWW-Authenticate', 'X-Request-Id'],
+    maxAge: 600,
+  });
 }
 
 /** GET /openapi.json and /openapi.yaml: the spec, outside the API's own gate. */
