@@ -1,8 +1,12 @@
-/** Menu items: list (plain array, or DRF pages when asked), retrieve, create, update, delete. */
+/**
+ * Menu items: list (a plain array, or DRF's page object when `page` or `page_size` is given,
+ * with DRF's SearchFilter and OrderingFilter), retrieve, create, update, partial update, delete.
+ * Prices are integer cents in the database and decimal strings ("5.50") on the wire.
+ */
 import type { Context } from 'koa';
-import { fromCents, toCents } from '../decimal';
+import { fromCents, parsePythonInt, pySplit, toCents } from '../decimal';
 import { NotFound } from '../errors';
-import { isPostgres, type Db } from '../db/knex';
+import { isPostgres, type Db, type Knex } from '../db/knex';
 import type { Handler, OperationId } from './types';
 
 interface MenuRow {
@@ -12,7 +16,9 @@ interface MenuRow {
   inventory: number;
 }
 
-const ORDERABLE: Record<string, string> = { id: 'id', title: 'title', price: 'price_cents', inventory: 'inventory' };
+/** OrderingFilter's valid fields: the serializer's fields, by the column behind each. */
+const ORDERABLE: Readonly<Record<string, string>> = { id: 'id', title: 'title', price: 'price_cents', inventory: 'inventory' };
+/** PageNumberPagination: the page size when only `page` is given, and `max_page_size`. */
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 100;
 
@@ -26,55 +32,141 @@ async function findItem(db: Db, id: number): Promise<MenuRow> {
   return row;
 }
 
-/** DRF's OrderingFilter: known fields only (others are ignored), `-` for descending. */
-function ordering(param: string | undefined): [string, 'asc' | 'desc'][] {
+/**
+ * DRF's OrderingFilter: comma-separated terms, each stripped, `-` for descending; unknown
+ * fields are dropped, not refused. The id breaks ties so that pages are stable.
+ */
+export function ordering(param: string | undefined): [string, 'asc' | 'desc'][] {
   const out: [string, 'asc' | 'desc'][] = [];
   for (const term of (param ?? '').split(',').map((s) => s.trim())) {
-    const column = ORDERABLE[term.replace(/^-/, '')];
+    const column = ORDERABLE[term.startsWith('-') ? term.slice(1) : term];
+    // A column repeated later in ORDER BY changes nothing: keep the first.
     if (column && !out.some(([c]) => c === column)) out.push([column, term.startsWith('-') ? 'desc' : 'asc']);
   }
   if (!out.some(([c]) => c === 'id')) out.push(['id', 'asc']);
   return out;
 }
 
-function positiveInt(value: string | undefined): number | null {
-  return value !== undefined && /^\d+$/.test(value) && Number(value) > 0 ? Number(value) : null;
+/**
+ * DRF 3.14's SearchFilter.get_search_terms: NUL characters dropped, commas as spaces, split on
+ * whitespace (quotes are plain characters). Later DRF versions split like Django's admin and
+ * refuse NULs; 3.14 is the version whose 404s read "Not found.", as the contract's do.
+ */
+export function searchTerms(value: string): string[] {
+  return pySplit(value.replace(/\0/g, '').replace(/,/g, ' '));
 }
 
-function pageUrl(ctx: Context, page: number | null): string {
-  const url = new URL(ctx.originalUrl, `${ctx.protocol}://${ctx.host}`);
-  if (page === null || page === 1) url.searchParams.delete('page');
-  else url.searchParams.set('page', String(page));
-  return url.toString();
+/** SearchFilter on `title` (icontains): every term must occur. */
+function applySearch(db: Db, query: Knex.QueryBuilder, search: string): void {
+  for (const term of searchTerms(search)) {
+    const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    if (isPostgres(db)) query.whereRaw("title ILIKE ? ESCAPE '\\'", [pattern]);
+    else query.whereRaw("lower(title) LIKE lower(?) ESCAPE '\\'", [pattern]);
+  }
+}
+
+/** PageNumberPagination.get_page_size: a strictly positive int, cut off at the maximum; else the default. */
+function pageSize(value: string | undefined): number {
+  const n = value === undefined ? null : parsePythonInt(value);
+  return n !== null && n > 0 ? Math.min(n, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+}
+
+/**
+ * The page asked for, as Django's Paginator.validate_number; NotFound("Invalid page.") as DRF.
+ * An empty `page=` is not a number (DRF 3.14 reads `query_params.get('page', 1)`).
+ */
+function pageNumber(value: string | undefined, pages: number): number {
+  if (value === 'last') return pages;
+  const n = value === undefined ? 1 : parsePythonInt(value);
+  if (n === null || n < 1 || n > pages) throw new NotFound('Invalid page.');
+  return n;
+}
+
+/**
+ * The request's absolute URL with `page` set to `page`, or removed when null: DRF's
+ * replace_query_param / remove_query_param, which re-encode the query with its keys sorted.
+ */
+export function pageUrl(ctx: Context, page: number | null): string {
+  const params = parseQs(ctx.querystring);
+  if (page === null) params.delete('page');
+  else params.set('page', [String(page)]);
+  const query = [...params.entries()]
+    .sort(([a], [b]) => compareCodePoints(a, b))
+    .flatMap(([k, values]) => values.map((v) => `${quotePlus(k)}=${quotePlus(v)}`))
+    .join('&');
+  return `${ctx.protocol}://${ctx.host}${ctx.path}${query ? `?${query}` : ''}`;
+}
+
+/** Python's parse_qs(query, keep_blank_values=True): every value per key, keys in first-seen order. */
+function parseQs(query: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const field of query.split('&')) {
+    if (!field) continue;
+    const eq = field.indexOf('=');
+    const name = unquotePlus(eq < 0 ? field : field.slice(0, eq));
+    const value = eq < 0 ? '' : unquotePlus(field.slice(eq + 1));
+    const list = out.get(name);
+    if (list) list.push(value);
+    else out.set(name, [value]);
+  }
+  return out;
+}
+
+/** Python's unquote_plus: `+` is a space, bad UTF-8 becomes U+FFFD, a stray `%` stays. */
+function unquotePlus(text: string): string {
+  const bytes: number[] = [];
+  const s = text.replace(/\+/g, ' ');
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
+      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else {
+      const cp = s.codePointAt(i) as number;
+      if (cp > 0xffff) i += 1;
+      bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
+    }
+  }
+  return new TextDecoder('utf-8').decode(Uint8Array.from(bytes));
+}
+
+/** Python's quote_plus: everything but letters, digits and `_.-~` is %XX (UTF-8), a space is `+`. */
+function quotePlus(text: string): string {
+  return encodeURIComponent(text)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+/** Python's string order (by code point; JS's default sort compares UTF-16 units). */
+function compareCodePoints(a: string, b: string): number {
+  const x = [...a].map((c) => c.codePointAt(0) as number);
+  const y = [...b].map((c) => c.codePointAt(0) as number);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
 }
 
 export const menuHandlers = {
   async menuItemsList(call) {
     const { db } = call.services;
-    const { search, page, page_size: pageSize } = call.query;
+    const { search, page, page_size: size } = call.query;
     const query = db<MenuRow>('menu_items');
-    if (search && search.trim()) {
-      const pattern = `%${search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      if (isPostgres(db)) query.whereRaw("title ILIKE ? ESCAPE '\\'", [pattern]);
-      else query.whereRaw("lower(title) LIKE lower(?) ESCAPE '\\'", [pattern]);
-    }
+    if (search) applySearch(db, query, search);
     for (const [column, direction] of ordering(call.query.ordering)) query.orderBy(column, direction);
 
-    if (page === undefined && pageSize === undefined) {
+    if (page === undefined && size === undefined) {
       return { status: 200, body: ((await query.select('*')) as MenuRow[]).map(serialize) };
     }
-    const size = Math.min(positiveInt(pageSize) ?? DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    const perPage = pageSize(size);
     const count = Number(((await query.clone().clearOrder().count({ n: '*' })) as { n: number | string }[])[0].n);
-    const pages = Math.max(1, Math.ceil(count / size));
-    const number = page === undefined || page === 'last' ? (page === 'last' ? pages : 1) : positiveInt(page);
-    if (number === null || number > pages) throw new NotFound('Invalid page.');
-    const rows = (await query.select('*').limit(size).offset((number - 1) * size)) as MenuRow[];
+    // Django's Paginator: an empty first page is allowed.
+    const pages = Math.max(1, Math.ceil(count / perPage));
+    const number = pageNumber(page, pages);
+    const rows = (await query.select('*').limit(perPage).offset((number - 1) * perPage)) as MenuRow[];
     return {
       status: 200,
       body: {
         count,
         next: number < pages ? pageUrl(call.ctx, number + 1) : null,
-        previous: number > 1 ? pageUrl(call.ctx, number - 1) : null,
+        previous: number > 1 ? pageUrl(call.ctx, number === 2 ? null : number - 1) : null,
         results: rows.map(serialize),
       },
     };
