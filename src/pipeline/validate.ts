@@ -7,7 +7,7 @@
 import type Ajv from 'ajv';
 import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { decimalError, type DecimalRules } from '../decimal';
+import { decimalError, parsePythonInt, type DecimalRules } from '../decimal';
 import { NotFound, ValidationError, type FieldErrors } from '../errors';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -86,12 +86,17 @@ export function coerceBody(schema: Schema | undefined, body: unknown): unknown {
 function coerceValue(prop: Schema, value: unknown): unknown {
   switch (prop.type) {
     case 'integer':
+      // DRF's IntegerField: int(str(value)) once a trailing ".0…" is dropped.
+      if (typeof value === 'string' && value.length <= 1000) {
+        const n = parsePythonInt(value.replace(/\.0*\s*$/, ''));
+        if (n !== null) return n;
+      }
+      return value;
     case 'number':
       if (typeof value === 'string' && /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value)) {
         const n = Number(value);
-        if (Number.isFinite(n) && (prop.type === 'number' || /^\s*[+-]?\d+(\.0*)?\s*$/.test(value))) return n;
+        if (Number.isFinite(n)) return n;
       }
-      if (prop.type === 'integer' && typeof value === 'number' && Number.isInteger(value)) return value;
       return value;
     case 'boolean':
       if (typeof value === 'string') {
