@@ -2,11 +2,12 @@
 import { AuthenticationFailed, InvalidToken, ValidationError } from '../errors';
 import { authenticateCredentials } from '../services/credentials';
 import { findUserById } from '../services/accounts';
-import { TokenError } from '../tokens/tokens';
+import { TokenError, userIdOf } from '../tokens/tokens';
 import type { Call, Handler, OperationId } from './types';
 
 const UNABLE_TO_LOG_IN = 'Unable to log in with provided credentials.';
 const NO_ACTIVE_ACCOUNT = 'No active account found with the given credentials';
+const NO_ACTIVE_ACCOUNT_FOR_TOKEN = 'No active account found for the given token.';
 
 function credentials(call: Call) {
   return { services: call.services, ip: call.req.ip, loginGuard: call.loginGuard };
@@ -26,7 +27,7 @@ const obtainPair = async (call: Call<'tokenObtainPair' | 'jwtCreate'>) => {
   const { username, password } = call.body as { username: string; password: string };
   const user = await authenticateCredentials(credentials(call), username, password);
   if (!user) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
-  return { status: 200 as const, body: await call.services.jwt.obtainPair(user.id) };
+  return { status: 200 as const, body: await call.services.jwt.obtainPair(user.id, user.tokens_valid_after) };
 };
 
 const refresh = async (call: Call<'tokenRefresh' | 'jwtRefresh'>) => {
@@ -34,11 +35,11 @@ const refresh = async (call: Call<'tokenRefresh' | 'jwtRefresh'>) => {
   const { jwt, db } = call.services;
   return translateTokenErrors(async () => {
     const validated = await jwt.validateRefresh(raw);
-    const userId = validated.payload.user_id;
-    const user = Number.isSafeInteger(userId) ? await findUserById(db, userId as number) : undefined;
-    // Unlike simplejwt (CVE-2024-22513), a deleted or inactive user cannot refresh.
-    if (!user || !user.is_active) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
-    return { status: 200 as const, body: await jwt.refresh(raw, user.id, validated) };
+    const userId = userIdOf(validated.payload);
+    const user = userId === null ? undefined : await findUserById(db, userId);
+    // As simplejwt >= 5.3.1 (CVE-2024-22513): a deleted or inactive user cannot refresh.
+    if (!user || !user.is_active) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT_FOR_TOKEN);
+    return { status: 200 as const, body: await jwt.refresh(raw, user.id, validated, user.tokens_valid_after) };
   });
 };
 
@@ -47,9 +48,10 @@ const verify = async (call: Call<'tokenVerify' | 'jwtVerify'>) => {
   return translateTokenErrors(async () => {
     const payload = await jwt.verify(String(call.body.token));
     // An access token revoked by logout-all or a password change is no longer valid.
-    if (Number.isSafeInteger(payload.user_id)) {
-      const user = await findUserById(db, payload.user_id as number);
-      if (user && jwt.issuedAtMs(payload) < Number(user.tokens_valid_after)) throw new TokenError('Token is invalid or expired');
+    const userId = userIdOf(payload);
+    if (userId !== null) {
+      const user = await findUserById(db, userId);
+      if (user && jwt.isRevoked(payload, user.tokens_valid_after)) throw new TokenError('Token is invalid or expired');
     }
     return { status: 200 as const, body: {} };
   });

@@ -5,15 +5,31 @@
  */
 import type { Db } from '../db/knex';
 import { AuthenticationFailed, InvalidToken, JwtAuthenticationFailed } from '../errors';
-import { findUserById, toPrincipal, type TokenKeys } from '../services/accounts';
-import { TokenError, type JwtService } from '../tokens/tokens';
+import { findUserById, toPrincipal, type TokenKeys, type UserRow } from '../services/accounts';
+import type { Payload } from '../tokens/backend';
+import { TokenError, userIdOf, type JwtService } from '../tokens/tokens';
 import type { AuthInfo, Authenticator, Principal, RequestInfo } from './types';
 
-/** The Authorization header split on whitespace runs, as Python's bytes.split(). */
+/**
+ * The Authorization header split as Python's `bytes.split()` splits it: on runs of ASCII
+ * whitespace only. A no-break space (0xA0) or NEL (0x85) is part of a value, as in DRF, where
+ * JavaScript's `\s` would have split on it.
+ */
 function authorizationParts(req: RequestInfo): string[] {
   const header = req.headers.authorization;
   const value = Array.isArray(header) ? header[0] : header;
-  return value ? value.trim().split(/\s+/).filter(Boolean) : [];
+  return value ? value.split(/[ \t\n\r\v\f]+/).filter(Boolean) : [];
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Node reads header bytes as latin-1; DRF decodes the key as UTF-8. Null when that fails. */
+function decodeUtf8(latin1: string): string | null {
+  try {
+    return utf8.decode(Buffer.from(latin1, 'latin1'));
+  } catch {
+    return null;
+  }
 }
 
 /** `Authorization: Token <key>` (the keyword is case-insensitive, as DRF's). */
@@ -26,11 +42,10 @@ export class TokenAuthentication implements Authenticator {
     if (parts.length === 0 || parts[0].toLowerCase() !== 'token') return null;
     if (parts.length === 1) throw new AuthenticationFailed('Invalid token header. No credentials provided.');
     if (parts.length > 2) throw new AuthenticationFailed('Invalid token header. Token string should not contain spaces.');
-    // Node reads header bytes as latin1: anything past ASCII is a key no client could hold.
-    if (!/^[\x21-\x7e]+$/.test(parts[1])) {
-      throw new AuthenticationFailed('Invalid token header. Token string should not contain invalid characters.');
-    }
-    const found = parts[1].length === 40 ? await this.keys.lookup(parts[1]) : undefined;
+    const key = decodeUtf8(parts[1]);
+    if (key === null) throw new AuthenticationFailed('Invalid token header. Token string should not contain invalid characters.');
+    // A key is 40 characters (DRF's max_length): a key of another length costs no query.
+    const found = key.length === 40 ? await this.keys.lookup(key) : undefined;
     if (!found) throw new AuthenticationFailed('Invalid token.');
     if (!found.user.is_active) throw new AuthenticationFailed('User inactive or deleted.');
     // Recording use must not fail the request.
@@ -43,7 +58,11 @@ export class TokenAuthentication implements Authenticator {
   }
 }
 
-/** `Authorization: Bearer <access JWT>` (simplejwt; the keyword is case-sensitive). */
+/**
+ * `Authorization: Bearer <access JWT>` (simplejwt's JWTAuthentication; the keyword is
+ * case-sensitive). Four steps: the raw token from the header, the validated token, the user,
+ * and (our addition) the user's revocation time.
+ */
 export class JwtAuthentication implements Authenticator {
   readonly scheme = 'JWTAuth';
   constructor(private readonly db: Db, private readonly tokens: JwtService) {}
@@ -52,17 +71,13 @@ export class JwtAuthentication implements Authenticator {
     const raw = this.rawToken(req);
     if (raw === null) return null;
     const payload = this.validatedToken(raw);
-    const userId = payload.user_id;
-    if (userId === undefined) throw new InvalidToken('Token contained no recognizable user identification');
-    const user = Number.isSafeInteger(userId) ? await findUserById(this.db, userId as number) : undefined;
-    if (!user) throw new JwtAuthenticationFailed('User not found', 'user_not_found');
-    if (!user.is_active) throw new JwtAuthenticationFailed('User is inactive', 'user_inactive');
-    if (this.tokens.issuedAtMs(payload) < Number(user.tokens_valid_after)) {
-      throw this.invalid('Token has been revoked');
-    }
+    const user = await this.user(payload);
+    // Access tokens issued before logout-all (or a password change) no longer work.
+    if (this.tokens.isRevoked(payload, user.tokens_valid_after)) throw this.invalid('Token has been revoked');
     return { principal: toPrincipal(this.db, user), auth: { scheme: 'JWTAuth', payload } };
   }
 
+  /** The token, null when the header is not ours; raises for `Bearer` with no token or two. */
   private rawToken(req: RequestInfo): string | null {
     const parts = authorizationParts(req);
     if (parts.length === 0 || parts[0] !== 'Bearer') return null;
@@ -72,7 +87,8 @@ export class JwtAuthentication implements Authenticator {
     return parts[1];
   }
 
-  private validatedToken(raw: string): Record<string, unknown> {
+  /** The payload of a valid access token; raises InvalidToken with simplejwt's messages. */
+  private validatedToken(raw: string): Payload {
     try {
       return this.tokens.validate(raw, 'access');
     } catch (err) {
@@ -81,10 +97,22 @@ export class JwtAuthentication implements Authenticator {
     }
   }
 
+  /** The active user the token names; raises simplejwt's user_not_found / user_inactive. */
+  private async user(payload: Payload): Promise<UserRow> {
+    if (!('user_id' in payload)) throw new InvalidToken('Token contained no recognizable user identification');
+    const id = userIdOf(payload);
+    const user = id === null ? undefined : await findUserById(this.db, id);
+    if (!user) throw new JwtAuthenticationFailed('User not found', 'user_not_found');
+    if (!user.is_active) throw new JwtAuthenticationFailed('User is inactive', 'user_inactive');
+    return user;
+  }
+
+  /** simplejwt's body, keys in its order: detail, code, messages. */
   private invalid(message: string, cause?: unknown): InvalidToken {
     return new InvalidToken(
       {
         detail: 'Given token not valid for any token type',
+        code: InvalidToken.defaultCode,
         messages: [{ token_class: 'AccessToken', token_type: 'access', message }],
       },
       undefined,

@@ -25,6 +25,29 @@ export interface BackendOptions {
   readonly audience: string | null;
 }
 
+/**
+ * Raises ImproperlyConfigured unless the keys are a matching pair the algorithm can use: RSA
+ * of at least 2048 bits for RS256 (jsonwebtoken refuses smaller ones when signing), an EC
+ * key on P-256 for ES256, and the verifying key the public half of the signing key.
+ */
+function checkKeyPair(algorithm: 'RS256' | 'ES256', signing: crypto.KeyObject, verifying: crypto.KeyObject): void {
+  const expected = algorithm === 'RS256' ? 'rsa' : 'ec';
+  if (signing.type !== 'private' || signing.asymmetricKeyType !== expected || verifying.asymmetricKeyType !== expected) {
+    throw new ImproperlyConfigured(`JWT_ALGORITHM=${algorithm} needs an ${expected.toUpperCase()} private key in JWT_SIGNING_KEY_FILE and its public key in JWT_VERIFYING_KEY_FILE`);
+  }
+  const details = verifying.asymmetricKeyDetails ?? {};
+  if (algorithm === 'RS256' && (details.modulusLength ?? 0) < 2048) {
+    throw new ImproperlyConfigured('JWT_ALGORITHM=RS256 needs an RSA key of at least 2048 bits');
+  }
+  if (algorithm === 'ES256' && details.namedCurve !== 'prime256v1') {
+    throw new ImproperlyConfigured('JWT_ALGORITHM=ES256 needs an EC key on the P-256 curve');
+  }
+  const spki = (k: crypto.KeyObject) => k.export({ type: 'spki', format: 'der' });
+  if (!spki(crypto.createPublicKey(signing)).equals(spki(verifying))) {
+    throw new ImproperlyConfigured('JWT_VERIFYING_KEY_FILE does not hold the public key of JWT_SIGNING_KEY_FILE');
+  }
+}
+
 export class TokenBackend {
   private readonly signingKey: crypto.KeyObject;
   private readonly verifyingKey: crypto.KeyObject;
@@ -41,12 +64,16 @@ export class TokenBackend {
       } catch (err) {
         throw new ImproperlyConfigured(`JWT key files could not be read: ${(err as Error).message}`);
       }
-      const expected = options.algorithm === 'RS256' ? 'rsa' : 'ec';
-      if (this.verifyingKey.asymmetricKeyType !== expected) {
-        throw new ImproperlyConfigured(`JWT_ALGORITHM=${options.algorithm} needs an ${expected.toUpperCase()} key pair`);
-      }
+      checkKeyPair(options.algorithm, this.signingKey, this.verifyingKey);
       const der = this.verifyingKey.export({ type: 'spki', format: 'der' });
       this.kid = crypto.createHash('sha256').update(der).digest('base64url').slice(0, 16);
+    }
+    // A token we sign must be one we accept: otherwise every login would hand out dead tokens.
+    try {
+      this.decode(this.encode({ probe: true }));
+    } catch (err) {
+      const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+      throw new ImproperlyConfigured(`JWT keys do not sign and verify with ${options.algorithm}: ${reason}`);
     }
   }
 

@@ -2,8 +2,9 @@
  * simplejwt's tokens: access and refresh JWTs with `token_type`, `exp`, `iat`, `jti` and
  * `user_id`; every refresh token recorded as outstanding so it can be blacklisted; rotation
  * with reuse detection (a rotated-away refresh token presented again revokes its family);
- * per-user revocation of access tokens. Errors are TokenError (simplejwt's messages) and know
- * nothing of HTTP; handlers translate them.
+ * per-user revocation of access tokens (auth_user.tokens_valid_after, compared with the issue
+ * time in milliseconds that our UUIDv7 jti carries). Errors are TokenError (simplejwt's
+ * messages) and know nothing of HTTP; handlers translate them.
  */
 import crypto from 'node:crypto';
 import type { Db } from '../db/knex';
@@ -22,8 +23,41 @@ export interface JwtSettings {
   readonly blacklistAfterRotation: boolean;
 }
 
-/** Milliseconds since the epoch at which a token was issued (our claim; `iat` is whole seconds). */
-const ISSUED_MS_CLAIM = 'iat_ms';
+/**
+ * The user id a token names: its `user_id` claim, an integer or (as simplejwt 5.5 writes it)
+ * the integer as a string. Null when the claim is missing or names no possible user.
+ */
+export function userIdOf(payload: Payload): number | null {
+  const id = payload.user_id;
+  if (typeof id === 'number' && Number.isSafeInteger(id) && id > 0) return id;
+  if (typeof id === 'string' && /^[1-9][0-9]{0,15}$/.test(id) && Number.isSafeInteger(Number(id))) return Number(id);
+  return null;
+}
+
+/** Whole seconds since the epoch, as simplejwt writes `iat` and `exp`. */
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+/**
+ * A jti: 32 hex digits like simplejwt's `uuid4().hex`, but a UUIDv7 (RFC 9562), whose first
+ * 48 bits are the issue time in milliseconds. Revocation needs that precision and `iat` is
+ * whole seconds; keeping it in the jti leaves the claims exactly simplejwt's.
+ */
+function newJti(issuedMs: number): string {
+  const bytes = crypto.randomBytes(16);
+  bytes.writeUIntBE(issuedMs, 0, 6);
+  bytes[6] = 0x70 | (bytes[6] & 0x0f); // version 7
+  bytes[8] = 0x80 | (bytes[8] & 0x3f); // RFC 9562 variant
+  return bytes.toString('hex');
+}
+
+const UUID7_HEX = /^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/;
+
+/** The outstanding row of a refresh token that passed validateRefresh. */
+export interface ValidatedRefresh {
+  readonly payload: Payload;
+  readonly outstandingId: number | null;
+  readonly family: string | null;
+}
 
 export class JwtService {
   constructor(
@@ -57,32 +91,48 @@ export class JwtService {
     return payload;
   }
 
-  /** When the token was issued, in ms (our claim, else `iat`), for revocation checks. */
+  /**
+   * When a token was issued, in ms: from our UUIDv7 jti, else (a token minted elsewhere, such
+   * as by the Django service with the same key) from `iat`; 0 without either.
+   */
   issuedAtMs(payload: Payload): number {
-    const ms = payload[ISSUED_MS_CLAIM];
-    if (typeof ms === 'number') return ms;
+    if (typeof payload.jti === 'string' && UUID7_HEX.test(payload.jti)) return parseInt(payload.jti.slice(0, 12), 16);
     return typeof payload.iat === 'number' ? payload.iat * 1000 : 0;
   }
 
-  private claims(type: TokenType, userId: number, lifetimeSeconds: number): Payload {
+  /** True when the token was issued before the user's `tokens_valid_after` (ms, set by revokeUser). */
+  isRevoked(payload: Payload, tokensValidAfterMs: number): boolean {
+    return this.issuedAtMs(payload) < Number(tokensValidAfterMs);
+  }
+
+  /**
+   * simplejwt's claims, in its order. A token issued in the very millisecond of a revocation
+   * is dated just after it (in its jti), so that it is not caught by it.
+   */
+  private claims(type: TokenType, userId: number, lifetimeSeconds: number, tokensValidAfterMs: number): Payload {
     const now = this.now();
     return {
       token_type: type,
-      exp: Math.floor(now / 1000) + lifetimeSeconds,
-      iat: Math.floor(now / 1000),
-      [ISSUED_MS_CLAIM]: now,
-      jti: crypto.randomBytes(16).toString('hex'),
+      exp: seconds(now) + lifetimeSeconds,
+      iat: seconds(now),
+      jti: newJti(Math.max(now, Number(tokensValidAfterMs))),
       user_id: userId,
     };
   }
 
-  accessFor(userId: number): string {
-    return this.backend.encode(this.claims('access', userId, this.settings.accessLifetimeSeconds));
+  /** The user's `tokens_valid_after` (0 for a user that does not exist). */
+  private async validAfter(userId: number, db: Db = this.db): Promise<number> {
+    const row = (await db('auth_user').where({ id: userId }).first('tokens_valid_after')) as { tokens_valid_after: number } | undefined;
+    return Number(row?.tokens_valid_after ?? 0);
+  }
+
+  private accessFor(userId: number, tokensValidAfterMs: number): string {
+    return this.backend.encode(this.claims('access', userId, this.settings.accessLifetimeSeconds, tokensValidAfterMs));
   }
 
   /** A new refresh token, recorded as outstanding in `family` (a new family when null). */
-  private async newRefresh(userId: number, family: string | null, db: Db = this.db): Promise<string> {
-    const payload = this.claims('refresh', userId, this.settings.refreshLifetimeSeconds);
+  private async newRefresh(userId: number, family: string | null, tokensValidAfterMs: number, db: Db = this.db): Promise<string> {
+    const payload = this.claims('refresh', userId, this.settings.refreshLifetimeSeconds, tokensValidAfterMs);
     await db('token_blacklist_outstandingtoken').insert({
       user_id: userId,
       jti: payload.jti,
@@ -93,17 +143,21 @@ export class JwtService {
     return this.backend.encode(payload);
   }
 
-  /** `{refresh, access}` for a user who has just proved who they are. */
-  async obtainPair(userId: number): Promise<{ refresh: string; access: string }> {
-    const refresh = await this.newRefresh(userId, null);
-    return { refresh, access: this.accessFor(userId) };
+  /**
+   * `{refresh, access}` for a user who has just proved who they are. Pass the user's
+   * `tokens_valid_after` when at hand (it is read otherwise).
+   */
+  async obtainPair(userId: number, tokensValidAfterMs?: number): Promise<{ refresh: string; access: string }> {
+    const validAfter = tokensValidAfterMs ?? (await this.validAfter(userId));
+    const refresh = await this.newRefresh(userId, null, validAfter);
+    return { refresh, access: this.accessFor(userId, validAfter) };
   }
 
   /**
    * Checks a refresh token (type, blacklist) and returns its payload and outstanding row.
    * A blacklisted token that rotation replaced is a stolen one: its whole family is revoked.
    */
-  async validateRefresh(raw: string): Promise<{ payload: Payload; outstandingId: number | null; family: string | null }> {
+  async validateRefresh(raw: string): Promise<ValidatedRefresh> {
     const payload = this.validate(raw, 'refresh');
     const row = (await this.db('token_blacklist_outstandingtoken as o')
       .leftJoin('token_blacklist_blacklistedtoken as b', 'b.token_id', 'o.id')
@@ -117,14 +171,16 @@ export class JwtService {
   }
 
   /**
-   * simplejwt's refresh: a new access token, and with rotation a new refresh token (the old
-   * one blacklisted when BLACKLIST_AFTER_ROTATION). Raises TokenError.
+   * simplejwt's refresh: a new access token, and with rotation a new refresh token in the same
+   * family (the old one blacklisted when BLACKLIST_AFTER_ROTATION). Raises TokenError; losing
+   * a race with another use of the same token is reuse, and revokes the family.
    */
-  async refresh(raw: string, userId: number, validated?: Awaited<ReturnType<JwtService['validateRefresh']>>): Promise<{ access: string; refresh?: string }> {
+  async refresh(raw: string, userId: number, validated?: ValidatedRefresh, tokensValidAfterMs?: number): Promise<{ access: string; refresh?: string }> {
     const { payload, outstandingId, family } = validated ?? (await this.validateRefresh(raw));
-    const access = this.accessFor(userId);
+    const validAfter = tokensValidAfterMs ?? (await this.validAfter(userId));
+    const access = this.accessFor(userId, validAfter);
     if (!this.settings.rotateRefreshTokens) return { access };
-    const refresh = await this.db.transaction(async (trx) => {
+    const rotated = await this.db.transaction(async (trx) => {
       const id = outstandingId ?? (await this.recordOutstanding(trx, payload));
       if (this.settings.blacklistAfterRotation) {
         // The unique token_id makes a concurrent second use of the same token fail here.
@@ -133,11 +189,15 @@ export class JwtService {
           .onConflict('token_id')
           .ignore()
           .returning('id');
-        if (inserted.length === 0) throw new TokenError('Token is blacklisted');
+        if (inserted.length === 0) return null;
       }
-      return this.newRefresh(userId, family ?? String(payload.jti), trx);
+      return this.newRefresh(userId, family ?? String(payload.jti), validAfter, trx);
     });
-    return { access, refresh };
+    if (rotated === null) {
+      await this.blacklistFamily(family ?? String(payload.jti));
+      throw new TokenError('Token is blacklisted');
+    }
+    return { access, refresh: rotated };
   }
 
   /** Accepts any valid token of ours; refuses a blacklisted refresh token (unlike simplejwt). */
@@ -162,10 +222,17 @@ export class JwtService {
     });
   }
 
+  /**
+   * Records a valid refresh token that has no outstanding row (issued before the table was
+   * flushed, or its user deleted since: the row went with the user). Its user_id is kept only
+   * when that user still exists, as simplejwt's SET_NULL would leave it.
+   */
   private async recordOutstanding(db: Db, payload: Payload): Promise<number> {
+    const userId = userIdOf(payload);
+    const user = userId === null ? undefined : await db('auth_user').where({ id: userId }).first('id');
     const [row] = await db('token_blacklist_outstandingtoken')
       .insert({
-        user_id: typeof payload.user_id === 'number' ? payload.user_id : null,
+        user_id: user ? userId : null,
         jti: String(payload.jti),
         family: String(payload.jti),
         created_at: this.now(),
@@ -182,12 +249,17 @@ export class JwtService {
 
   /**
    * Signs a user out everywhere: blacklists every refresh token and refuses every access token
-   * issued until now. Run inside the caller's transaction when given.
+   * issued until now (tokens_valid_after = now + 1 ms, and at least 1 ms past the previous
+   * one, so that a second revocation in the same millisecond still catches what was issued
+   * between the two). Run inside the caller's transaction when given.
    */
   async revokeUser(userId: number, db: Db = this.db): Promise<void> {
-    const ids = db('token_blacklist_outstandingtoken').where({ user_id: userId }).where('expires_at', '>', this.now()).select('id');
+    const now = this.now();
+    const ids = db('token_blacklist_outstandingtoken').where({ user_id: userId }).where('expires_at', '>', now).select('id');
     await this.insertBlacklist(db, ids);
-    await db('auth_user').where({ id: userId }).update({ tokens_valid_after: this.now() });
+    await db('auth_user')
+      .where({ id: userId })
+      .update({ tokens_valid_after: db.raw('CASE WHEN tokens_valid_after > ? THEN tokens_valid_after + 1 ELSE ? END', [now, now + 1]) });
   }
 
   private async insertBlacklist(db: Db, ids: ReturnType<Db['select']>): Promise<void> {
