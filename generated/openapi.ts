@@ -788,6 +788,7 @@ export interface components {
         /** @description The token or credentials are not valid. */
         TokenInvalid: {
             headers: {
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {

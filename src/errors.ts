@@ -67,9 +67,10 @@ export class AuthenticationFailed extends ApiError {
  * `new JwtAuthenticationFailed('User not found', 'user_not_found')`.
  */
 export class JwtAuthenticationFailed extends AuthenticationFailed {
+  /** Keys in simplejwt's order: detail, code, then the rest (messages). */
   override body(): Record<string, unknown> {
-    const base = typeof this.detail === 'string' ? { detail: this.detail } : { ...this.detail };
-    return { ...base, code: this.code };
+    const { detail, code: _ignored, ...rest } = typeof this.detail === 'string' ? { detail: this.detail } : (this.detail as Record<string, unknown>);
+    return { detail, code: this.code, ...rest };
   }
 }
 

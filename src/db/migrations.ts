@@ -57,7 +57,8 @@ const migrations: Migration[] = [
       });
       await db.schema.createTable('token_blacklist_outstandingtoken', (t) => {
         t.increments('id').primary();
-        t.integer('user_id').nullable().references('auth_user.id').onDelete('CASCADE');
+        // SET NULL, as simplejwt: a deleted user's blacklisted tokens stay blacklisted.
+        t.integer('user_id').nullable().references('auth_user.id').onDelete('SET NULL');
         t.string('jti', 255).notNullable().unique();
         // The jti of the first refresh token of a rotation chain: reuse revokes the family.
         t.string('family', 255).notNullable();

@@ -112,7 +112,6 @@ export class JwtAuthentication implements Authenticator {
     return new InvalidToken(
       {
         detail: 'Given token not valid for any token type',
-        code: InvalidToken.defaultCode,
         messages: [{ token_class: 'AccessToken', token_type: 'access', message }],
       },
       undefined,
