@@ -677,6 +677,7 @@ export interface components {
             re_password?: string;
             username: components["schemas"]["Username"];
         };
+        /** @description Django's UnicodeUsernameValidator: letters (any script), digits and @/./+/-/_, up to 150 characters. */
         Username: string;
         UsernameInput: {
             username: string;
