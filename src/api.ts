@@ -9,6 +9,7 @@ import type { Context } from 'koa';
 import OpenAPIBackend, { type Context as OpenAPIContext, type Request as OpenAPIRequest } from 'openapi-backend';
 import type { Ajv } from 'ajv';
 import { ApiError, ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from './errors';
+import { objectLoaders, type ObjectLoader } from './handlers/objects';
 import type { Handlers, OperationId, Call } from './handlers/types';
 import { JwtAuthentication, TokenAuthentication } from './policies/authentication';
 import { permissionFor } from './policies/permissions';
@@ -28,11 +29,13 @@ interface Gate {
   readonly throttles: readonly Throttle[];
   readonly loginGuard: LoginGuard | null;
   readonly authenticateHeader: string;
+  readonly loadObject: ObjectLoader | null;
 }
 
 export interface RequestState {
   gate?: Gate;
   req?: RequestInfo;
+  object?: unknown;
   throttleHeaders?: Record<string, string>;
 }
 
@@ -69,6 +72,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       throttles: info.throttles.map((scope) => services.throttles.throttle(scope)),
       loginGuard: info.throttles.includes('login') ? services.throttles.loginGuard() : null,
       authenticateHeader: auths[0]?.authenticateHeader() ?? defaultAuthenticateHeader,
+      loadObject: info.object ? loaderFor(info) : null,
     });
   }
   for (const id of spec.operations.keys()) {
@@ -137,7 +141,16 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       if (!(await gate.permission.hasPermission(req))) throw principal ? new PermissionDenied() : new NotAuthenticated();
       // 3. throttle
       state(ctx).throttleHeaders = await checkThrottles(gate.throttles, req);
-      // 4. read the body, now that the caller may send one
+      // 4. the object the path names, as DRF's get_object(): 404 before any body error
+      if (gate.loadObject) {
+        const obj = await gate.loadObject(services, req.params);
+        if (obj === undefined || obj === null) throw new NotFound();
+        if (gate.permission.hasObjectPermission && !(await gate.permission.hasObjectPermission(req, obj))) {
+          throw gate.info.object?.hidden ? new NotFound() : new PermissionDenied();
+        }
+        state(ctx).object = obj;
+      }
+      // 5. read the body, now that the caller may send one
       const operation = c.operation as unknown as Record<string, unknown>;
       if (operation.requestBody) {
         const raw = await readBody(ctx);
@@ -174,10 +187,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
         services,
         ctx,
         loginGuard: gate.loginGuard,
-        async assertObjectPermission(obj: unknown) {
-          const p = gate.permission;
-          if (p.hasObjectPermission && !(await p.hasObjectPermission(req, obj))) throw new PermissionDenied();
-        },
+        object: s.object,
       };
       return (handler as (c: Call<OperationId>) => Promise<unknown>)(call);
     });
@@ -210,6 +220,13 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       await backend.handleRequest(request, ctx);
     },
   };
+}
+
+function loaderFor(info: OperationInfo): ObjectLoader {
+  const name = info.object?.load as string;
+  const loader = objectLoaders[name];
+  if (!loader) throw new ImproperlyConfigured(`${info.operationId}: x-object names ${JSON.stringify(name)}, which has no loader`);
+  return loader;
 }
 
 /** Query values as single strings, the last one winning (Django's QueryDict.get). */

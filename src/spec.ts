@@ -64,6 +64,12 @@ export function loadSpec(file = path.join(PROJECT_ROOT, 'openapi.yaml')): Spec {
       if (!Array.isArray(roles) || roles.length === 0 || (anonymous && !op['x-roles'])) {
         throw new ImproperlyConfigured(`${id}: x-roles must be declared (a non-empty list) on every operation open to anonymous callers`);
       }
+      const object = op['x-object'] as { load?: unknown; hidden?: unknown } | undefined;
+      if (object !== undefined && (typeof object.load !== 'string' || (object.hidden !== undefined && typeof object.hidden !== 'boolean'))) {
+        throw new ImproperlyConfigured(`${id}: x-object must be { load: <name>, hidden?: boolean }`);
+      }
+      // The `self` role is decided on the object: without one it would let every caller in.
+      if (roles.includes('self') && !object) throw new ImproperlyConfigured(`${id}: x-roles has self but no x-object to check it on`);
       const throttles = (op['x-throttle'] ?? globalThrottles) as string[];
       if (!Array.isArray(throttles)) throw new ImproperlyConfigured(`${id}: x-throttle must be a list`);
       operations.set(id, Object.freeze({
@@ -74,6 +80,7 @@ export function loadSpec(file = path.join(PROJECT_ROOT, 'openapi.yaml')): Spec {
         throttles: Object.freeze([...throttles]),
         schemes: Object.freeze(opSchemes),
         anonymous,
+        object: object ? Object.freeze({ load: object.load as string, hidden: object.hidden === true }) : null,
       }));
     }
   }

@@ -173,7 +173,7 @@ export const menuHandlers = {
   },
 
   async menuItemsRetrieve(call) {
-    return { status: 200, body: serialize(await findItem(call.services.db, Number(call.params.id))) };
+    return { status: 200, body: serialize(call.object as MenuRow) };
   },
 
   async menuItemsCreate(call) {
@@ -186,7 +186,7 @@ export const menuHandlers = {
 
   async menuItemsUpdate(call) {
     const { db } = call.services;
-    const id = Number(call.params.id);
+    const { id } = call.object as MenuRow;
     const { title, price, inventory } = call.body as { title: string; price: string; inventory: number };
     const changes = { title, price_cents: toCents(price), inventory };
     if (!(await db('menu_items').where({ id }).update(changes))) throw new NotFound();
@@ -195,7 +195,7 @@ export const menuHandlers = {
 
   async menuItemsPartialUpdate(call) {
     const { db } = call.services;
-    const id = Number(call.params.id);
+    const { id } = call.object as MenuRow;
     const { title, price, inventory } = call.body;
     const changes: Partial<MenuRow> = {};
     if (title !== undefined) changes.title = title;
@@ -209,7 +209,8 @@ export const menuHandlers = {
   },
 
   async menuItemsDestroy(call) {
-    if (!(await call.services.db('menu_items').where({ id: Number(call.params.id) }).delete())) throw new NotFound();
+    // Gone since the gate found it: a concurrent delete won.
+    if (!(await call.services.db('menu_items').where({ id: (call.object as MenuRow).id }).delete())) throw new NotFound();
     return { status: 204 };
   },
 } satisfies { [K in OperationId]?: Handler<K> };

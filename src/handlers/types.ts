@@ -44,8 +44,8 @@ export interface Call<K extends OperationId = OperationId> {
   readonly query: Partial<Record<string, string>>;
   readonly services: Services;
   readonly ctx: Context;
-  /** Raises NotFound/PermissionDenied unless `x-roles` allow the caller on this object. */
-  assertObjectPermission(obj: unknown): Promise<void>;
+  /** The object the path names (`x-object`), already found and permission-checked by the gate. */
+  readonly object: unknown;
   /** The password-guessing guard, when the operation lists the `login` throttle. */
   readonly loginGuard: LoginGuard | null;
 }

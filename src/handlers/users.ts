@@ -5,7 +5,7 @@
  * at once (`{"field": [...]}`), then the object-level checks (password validators, retyped
  * fields), then the write. The schema has already checked formats and lengths.
  */
-import { NotAuthenticated, NotFound, PermissionDenied, ValidationError, type FieldErrors } from '../errors';
+import { NotAuthenticated, PermissionDenied, ValidationError, type FieldErrors } from '../errors';
 import { hashPassword } from '../passwords/hashers';
 import { checkToken, decodeUid } from '../passwords/tokens';
 import { validatePassword } from '../passwords/validators';
@@ -92,22 +92,6 @@ function checkNewPassword(field: string, password: string, user: Partial<Pick<Us
   if (problems.length > 0) throw new ValidationError({ [field]: problems });
 }
 
-/**
- * The user named in the path, if the caller may see it (djoser's `get_object`).
- * Unknown: 404. Someone else's, for a non-admin: 404 when `hide` (djoser's HIDE_USERS, for
- * retrieve/update/partial_update, so usernames cannot be probed), else 403 (destroy).
- */
-async function userInPath(call: Pick<Call, 'services' | 'assertObjectPermission'>, username: string, hide: boolean): Promise<UserRow> {
-  const row = await findUserByUsername(call.services.db, username);
-  if (!row) throw new NotFound();
-  try {
-    await call.assertObjectPermission(row);
-  } catch (err) {
-    if (hide && err instanceof PermissionDenied) throw new NotFound(undefined, undefined, { cause: err });
-    throw err;
-  }
-  return row;
-}
 
 /**
  * djoser's UserSerializer.update: only `email` is writable (a `username` sent is ignored).
@@ -211,21 +195,21 @@ export const userHandlers = {
   },
 
   async userRetrieve(call) {
-    return { status: 200, body: publicUser(await userInPath(call, call.params.username, true)) };
+    return { status: 200, body: publicUser(call.object as UserRow) };
   },
 
   async userUpdate(call) {
-    const row = await userInPath(call, call.params.username, true);
+    const row = call.object as UserRow;
     return { status: 200, body: await updateUser(call, row, call.body.email) };
   },
 
   async userPartialUpdate(call) {
-    const row = await userInPath(call, call.params.username, true);
+    const row = call.object as UserRow;
     return { status: 200, body: await updateUser(call, row, call.body.email) };
   },
 
   async userDestroy(call) {
-    const target = await userInPath(call, call.params.username, false);
+    const target = call.object as UserRow;
     const body = call.body as { current_password?: string };
     await destroyUser(call, target, body.current_password);
     return { status: 204 };

@@ -24,6 +24,8 @@ export interface OperationInfo {
   /** The security schemes the operation accepts, in order; `anonymous` when `{}` is listed. */
   readonly schemes: readonly string[];
   readonly anonymous: boolean;
+  /** x-object: the object the path names, loaded (and permission-checked) before the body is read. */
+  readonly object: { readonly load: string; readonly hidden: boolean } | null;
 }
 
 export interface RequestInfo {

@@ -33,6 +33,7 @@ function request(ip: string, user: Principal | null = null, operationId = 'menuI
     method: 'GET',
     path: `/${operationId}/`,
     roles: ['anyone'],
+    object: null,
     throttles: [],
     schemes: ['jwtAuth', 'anonymous'],
     anonymous: true,
