@@ -53,7 +53,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
   const log = options.logger ?? createLogger(settings.logLevel);
   const spec = options.spec ?? loadSpec();
   const now = options.now ?? Date.now;
-  const db = openDatabase(settings.databaseUrl);
+  const db = openDatabase(settings.databaseUrl, (level, message) => log[level === 'deprecate' ? 'warn' : level]({ source: 'knex' }, message));
   let redis: Redis | null = null;
   try {
     await migrate(db);

@@ -15,8 +15,17 @@ export function isPostgres(db: Db): boolean {
   return db.client.config.client === 'pg';
 }
 
-/** Opens the database named by `databaseUrl` and binds objection's models to it. */
-export function openDatabase(databaseUrl: string): Db {
+/** Where knex's own warnings go (by default it prints them on stdout). */
+export type DbLog = (level: 'warn' | 'error' | 'deprecate' | 'debug', message: string) => void;
+
+/**
+ * Opens the database named by `databaseUrl` and binds objection's models to it. `log`
+ * receives knex's warnings, one line each (the server sends them to its JSON log).
+ */
+export function openDatabase(databaseUrl: string, log: DbLog = () => undefined): Db {
+  const line = (level: Parameters<DbLog>[0]) => (message: unknown) =>
+    log(level, String(message instanceof Error ? message.message : message).split('\n', 1)[0]);
+  const knexLog = { warn: line('warn'), error: line('error'), deprecate: line('deprecate'), debug: line('debug') };
   let db: Db;
   if (databaseUrl.startsWith('sqlite:')) {
     const filename = databaseUrl.slice('sqlite:'.length);
@@ -25,6 +34,7 @@ export function openDatabase(databaseUrl: string): Db {
       client: 'better-sqlite3',
       connection: { filename },
       useNullAsDefault: true,
+      log: knexLog,
       pool: {
         min: 1,
         max: 1,
@@ -47,6 +57,7 @@ export function openDatabase(databaseUrl: string): Db {
       connection: { connectionString: databaseUrl },
       pool: { min: 0, max: 10 },
       acquireConnectionTimeout: 5000,
+      log: knexLog,
     });
   }
   Model.knex(db);

@@ -1,0 +1,44 @@
+/** creategroup, addtogroup and removefromgroup: auth_group and auth_user_groups by name. */
+import { addMembership, getGroup, getUser, insertGroup, removeMembership } from '../accounts';
+import { CommandError, arg } from '../args';
+import type { Command } from '../context';
+import { groupNameErrors } from '../fields';
+
+export const creategroup: Command = {
+  summary: 'Create a group.',
+  positionals: [{ name: 'NAME' }],
+  options: {},
+  async run(ctx, parsed) {
+    const name = arg(parsed, 'NAME').trim();
+    const problems = groupNameErrors(name);
+    if (problems.length > 0) throw new CommandError(problems.join('; '));
+    await insertGroup(await ctx.db(), name);
+    ctx.io.out(`Group '${name}' created.`);
+  },
+};
+
+export const addtogroup: Command = {
+  summary: 'Add a user to a group (nothing to do when already a member).',
+  positionals: [{ name: 'USER' }, { name: 'GROUP' }],
+  options: {},
+  async run(ctx, parsed) {
+    const db = await ctx.db();
+    const user = await getUser(db, arg(parsed, 'USER'));
+    const group = await getGroup(db, arg(parsed, 'GROUP'));
+    const added = await addMembership(db, user.id, group.id);
+    ctx.io.out(added ? `Added '${user.username}' to group '${group.name}'.` : `'${user.username}' is already in group '${group.name}'.`);
+  },
+};
+
+export const removefromgroup: Command = {
+  summary: 'Remove a user from a group (nothing to do when not a member).',
+  positionals: [{ name: 'USER' }, { name: 'GROUP' }],
+  options: {},
+  async run(ctx, parsed) {
+    const db = await ctx.db();
+    const user = await getUser(db, arg(parsed, 'USER'));
+    const group = await getGroup(db, arg(parsed, 'GROUP'));
+    const removed = await removeMembership(db, user.id, group.id);
+    ctx.io.out(removed ? `Removed '${user.username}' from group '${group.name}'.` : `'${user.username}' is not in group '${group.name}'.`);
+  },
+};

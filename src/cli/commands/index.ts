@@ -1,0 +1,19 @@
+/** Every management command, by name, in the order `help` lists them. */
+import type { Command } from '../context';
+import { addtogroup, creategroup, removefromgroup } from './groups';
+import { migrate } from './migrate';
+import { createtoken, flushexpiredtokens } from './tokens';
+import { changepassword, createsuperuser, createuser, listusers } from './users';
+
+export const commands: Readonly<Record<string, Command>> = Object.freeze({
+  migrate,
+  createsuperuser,
+  createuser,
+  changepassword,
+  listusers,
+  creategroup,
+  addtogroup,
+  removefromgroup,
+  createtoken,
+  flushexpiredtokens,
+});
