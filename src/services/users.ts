@@ -126,7 +126,7 @@ export interface PasswordChange {
  * asked, signs the user out everywhere, all in one transaction.
  * @returns false when `ifPasswordIs` no longer matched (nothing was changed), true otherwise.
  */
-export async function changePassword(services: Services, userId: number, passwordHash: string, change: PasswordChange): Promise<boolean> {
+export async function changePassword(services: Pick<Services, 'db' | 'keys' | 'jwt'>, userId: number, passwordHash: string, change: PasswordChange): Promise<boolean> {
   const { db, keys, jwt } = services;
   return db.transaction(async (trx) => {
     const query = trx('auth_user').where({ id: userId });

@@ -377,10 +377,10 @@ describe('manage: the server sees what the CLI did', () => {
     assert.equal((await post('/api/token/', { username: 'nopass', password: '!' })).status, 401);
   });
 
-  test('changepassword takes effect at once and ends the JWT sessions', async () => {
+  test('changepassword takes effect at once and, with LOGOUT_ON_PASSWORD_CHANGE, ends the sessions as the API does', async () => {
     const before = await post('/api/token/', { username: 'admin', password: STRONG });
     assert.equal(before.status, 200);
-    const r = await manage(dataDir, ['changepassword', 'admin', '--noinput'], { env: { NEW_PASSWORD: OTHER_STRONG } });
+    const r = await manage(dataDir, ['changepassword', 'admin', '--noinput'], { env: { NEW_PASSWORD: OTHER_STRONG, LOGOUT_ON_PASSWORD_CHANGE: 'true' } });
     assert.equal(r.code, 0, r.stderr);
     assert.equal((await post('/api/token/', { username: 'admin', password: STRONG })).status, 401);
     assert.equal((await post('/api/token/', { username: 'admin', password: OTHER_STRONG })).status, 200);

@@ -6,6 +6,7 @@
 import os from 'node:os';
 import type { Db } from '../../db/knex';
 import { hashPassword, unusablePassword } from '../../passwords/hashers';
+import { changePassword as storeNewPassword } from '../../services/users';
 import type { Settings } from '../../settings';
 import { getUser, insertUser, listUsers, usernameTaken, USERNAME_TAKEN, type UserListing } from '../accounts';
 import { CommandError, UsageError, flag, stringOption, type OptionSpec, type ParsedArgs } from '../args';
@@ -244,18 +245,7 @@ async function changePassword(ctx: CommandContext, parsed: ParsedArgs): Promise<
   ctx.io.out(`Password changed successfully for user '${user.username}'`);
 }
 
-/**
- * Stores the new hash and ends the user's sessions, as Django's session-hash check does on a
- * password change: refresh tokens blacklisted, older access tokens refused, and the DRF keys
- * deleted when LOGOUT_ON_PASSWORD_CHANGE (djoser's setting) is on.
- */
+/** Stores the new hash as the API's set_password does: signed out everywhere when LOGOUT_ON_PASSWORD_CHANGE is on. */
 async function storePassword(ctx: CommandContext, userId: number, hash: string, settings: Settings): Promise<void> {
-  const db = await ctx.db();
-  const jwt = await ctx.jwt();
-  const keys = await ctx.keys();
-  await db.transaction(async (trx) => {
-    await trx('auth_user').where({ id: userId }).update({ password: hash });
-    await jwt.revokeUser(userId, trx);
-    if (settings.users.logoutOnPasswordChange) await keys.deleteAllFor(userId, trx);
-  });
+  await storeNewPassword({ db: await ctx.db(), jwt: await ctx.jwt(), keys: await ctx.keys() }, userId, hash, { signOut: settings.users.logoutOnPasswordChange });
 }
