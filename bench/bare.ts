@@ -2,7 +2,9 @@
  * The ceiling: a bare node:http server doing by hand the same work as the service's
  * endpoints — a constant JSON answer; the token lookup as one prepared statement; an HS256
  * verify with a key object made once; the menu list as one prepared statement; a login as
- * one argon2 verify and one insert. No framework, no validation, no policies.
+ * one argon2 verify and one insert. No framework, no validation, no policies. It answers
+ * with the same bytes: the service's fixed response headers (passed in BARE_HEADERS) and a
+ * request id, so the load generator parses the same responses from both.
  * Started by bench/run.ts: `tsx bench/bare.ts <port> <sqlite file> <secret>`.
  */
 import crypto from 'node:crypto';
@@ -21,10 +23,16 @@ const byName = db.prepare('SELECT id, password FROM auth_user WHERE username = ?
 const insertKey = db.prepare('INSERT INTO authtoken_token (key_hash, user_id, created) VALUES (?, ?, ?)');
 const key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
 const hits = new Map<string, number>();
+const fixedHeaders = JSON.parse(process.env.BARE_HEADERS ?? '{}') as Record<string, string>;
 
 function send(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    ...fixedHeaders,
+    'x-request-id': crypto.randomUUID(),
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

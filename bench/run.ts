@@ -87,8 +87,16 @@ async function main(): Promise<void> {
   const tokenKey = ((await (await fetch(`${base}/auth/token/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: login })).json()) as { auth_token: string }).auth_token;
   const access = ((await (await fetch(`${base}/api/token/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: login })).json()) as { access: string }).access;
 
+  // The ceiling sends the same fixed headers as the service (security headers and the like).
+  const sample = await fetch(`${base}/.well-known/jwks.json`);
+  const perResponse = new Set(['date', 'content-length', 'content-type', 'connection', 'keep-alive', 'x-request-id']);
+  const fixedHeaders = Object.fromEntries([...sample.headers].filter(([name]) => !perResponse.has(name)));
   const barePort = await freePort();
-  const bare: ChildProcess = fork(path.join(__dirname, 'bare.ts'), [String(barePort), dbFile, SECRET], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const bare: ChildProcess = fork(path.join(__dirname, 'bare.ts'), [String(barePort), dbFile, SECRET], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+    env: { ...process.env, BARE_HEADERS: JSON.stringify(fixedHeaders) },
+  });
   await new Promise((resolve) => bare.once('message', resolve));
   const bareBase = `http://127.0.0.1:${barePort}`;
 
