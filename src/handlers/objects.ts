@@ -6,16 +6,21 @@
 import type { Services } from '../services';
 import { findUserByUsername } from '../services/accounts';
 
-/** undefined when there is no such object. */
+/**
+ * undefined when there is no such object. Loaders run before the parameters are validated
+ * (the object comes first, as in DRF), so they refuse what cannot name an object themselves:
+ * PostgreSQL rejects an id out of its integer range or a NUL in text, where SQLite answers none.
+ */
 export type ObjectLoader = (services: Services, params: Readonly<Record<string, string>>) => Promise<unknown>;
 
 export const objectLoaders: Readonly<Record<string, ObjectLoader>> = {
   /** `/api/menu-items/{id}` */
   async menuItem({ db }, { id }) {
-    return db('menu_items').where({ id: Number(id) }).first();
+    const n = /^\d{1,10}$/.test(id ?? '') ? Number(id) : 0;
+    return n >= 1 && n <= 2147483647 ? db('menu_items').where({ id: n }).first() : undefined;
   },
   /** `/auth/users/{username}/` (djoser's lookup_field = USER_ID_FIELD = username) */
   async user({ db }, { username }) {
-    return findUserByUsername(db, username);
+    return username && !username.includes('\u0000') ? findUserByUsername(db, username) : undefined;
   },
 };
