@@ -16,10 +16,9 @@ async function main(): Promise<void> {
     log.warn({ dataDir: settings.dataDir }, 'SECRET_KEY is not set: using one generated and kept in the data folder');
   }
   const app = await createApp(settings, { logger: log });
-  const server = http.createServer(app.koa.callback());
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
+  // Slow clients: headers within 10 s, the whole request within 30 s. Node only looks every
+  // connectionsCheckingInterval (30 s by default), so look every second.
+  const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.koa.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, resolve);

@@ -48,13 +48,25 @@ export function createBodyReader(limitBytes: number): BodyReader {
   };
 }
 
+/**
+ * V8's JSON messages quote the body ("Unexpected token 'h', "hunter2" is not valid JSON"):
+ * the error would echo a password back. Keep the reason and the position only.
+ */
+function jsonReason(message: string): string {
+  return message
+    .replace(/, ".*" is not valid JSON$/s, '')
+    .replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function translate(err: unknown): Error {
-  const e = err as { status?: number; type?: string; message?: string };
+  const e = err as { status?: number; type?: string; message?: string; code?: string; errno?: number };
   if (e.status === 413 || e.type === 'entity.too.large') return new PayloadTooLarge();
+  // A Content-Encoding (gzip, deflate, br) whose data does not decompress.
+  if (typeof e.code === 'string' && /^(Z_|ERR__|ERR_BROTLI)/.test(e.code)) return new ParseError('Request body could not be decompressed.');
   if (e.status === 415 || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
     return new UnsupportedMediaType(String(e.message ?? 'unsupported encoding'));
   }
-  if (e.status === 400) return new ParseError(`JSON parse error - ${e.message ?? 'invalid JSON'}`);
+  if (e.status === 400) return new ParseError(`JSON parse error - ${jsonReason(e.message ?? 'invalid JSON')}`);
   if (e.type === 'request.aborted') return new ParseError('Request body was not received whole.');
   return err as Error;
 }
@@ -70,13 +82,19 @@ function readMultipart(ctx: Context, limitBytes: number): Promise<Record<string,
       reject(new ParseError(`Multipart form parse error - ${(err as Error).message}`));
       return;
     }
-    bb.on('field', (name, value, info) => {
-      total += name.length + value.length;
-      if (info.valueTruncated || total > limitBytes) {
-        reject(new PayloadTooLarge());
-        return;
+    bb.on('field', (name: string | undefined, value: string, info: { valueTruncated: boolean }) => {
+      // An exception here would be thrown inside a stream event, past every handler: keep it in.
+      try {
+        if (!name) return; // a part without a name is no field (Django skips it too)
+        total += name.length + value.length;
+        if (info.valueTruncated || total > limitBytes) {
+          reject(new PayloadTooLarge());
+          return;
+        }
+        fields[name] = value;
+      } catch (err) {
+        reject(new ParseError(`Multipart form parse error - ${(err as Error).message}`));
       }
-      fields[name] = value;
     });
     bb.on('file', (_name, stream) => stream.resume());
     bb.on('error', (err) => reject(new ParseError(`Multipart form parse error - ${(err as Error).message}`)));
