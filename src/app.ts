@@ -128,7 +128,7 @@ function recover(api: Api, log: Logger, observe?: (r: ObservedResponse) => void)
       await next();
     } catch (err) {
       const out = render(err, api.authenticateHeader(ctx));
-      if (out.unexpected) log.error({ err, reqId: id, method: ctx.method, path: ctx.path }, 'unhandled error');
+      if (out.unexpected) log.error({ err, reqId: id, method: ctx.method, operation: api.operationId(ctx) }, 'unhandled error');
       ctx.status = out.status;
       ctx.set(out.headers);
       ctx.body = out.body;
@@ -138,7 +138,9 @@ function recover(api: Api, log: Logger, observe?: (r: ObservedResponse) => void)
     if (log.isLevelEnabled('info')) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const user = (ctx.state as { req?: { principal?: { id: number } | null } }).req?.principal?.id;
-      log.info({ reqId: id, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, user }, 'request');
+      // The operation, never the path itself: a path can carry a secret (a reset link's
+      // token, a username), and an unmatched one says nothing worth keeping.
+      log.info({ reqId: id, method: ctx.method, operation: operationId, status: ctx.status, ms: Math.round(ms * 10) / 10, user }, 'request');
     }
   };
 }
@@ -162,6 +164,8 @@ function securityHeaders() {
     if (err) throw err;
   });
   if (!headers['Content-Security-Policy']) throw new Error('helmet did not produce its headers synchronously');
+  // Answers carry keys, JWTs and personal data: no cache keeps them (/docs' assets set their own).
+  headers['Cache-Control'] = 'no-store';
   return async function securityHeaders(ctx: Context, next: Next): Promise<void> {
     ctx.set(headers);
     await next();

@@ -3,10 +3,14 @@
  * connections, let in-flight requests finish, then close the database.
  */
 import http from 'node:http';
+import net from 'node:net';
 import { createApp } from './app';
 import { ImproperlyConfigured } from './errors';
 import { createLogger } from './log';
 import { loadDotEnv, loadSettings } from './settings';
+
+/** How long SIGTERM keeps accepting, so connections already queued are not reset. */
+const SHUTDOWN_GRACE_MS = 100;
 
 async function main(): Promise<void> {
   loadDotEnv();
@@ -28,21 +32,40 @@ async function main(): Promise<void> {
   log.info({ host: settings.host, port, database: settings.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres', redis: Boolean(settings.redisUrl) }, `listening on http://${settings.host}:${port}`);
 
   let stopping = false;
+  // Once stopping, every answer says Connection: close (those in flight too), so clients do
+  // not reuse a socket that is about to go.
+  const inFlight = new Set<http.ServerResponse>();
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (stopping) {
+      res.shouldKeepAlive = false;
+      return;
+    }
+    inFlight.add(res);
+    res.on('close', () => inFlight.delete(res));
+  });
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
     const force = setTimeout(() => {
       log.warn('shutdown timeout: closing remaining connections');
       server.closeAllConnections();
     }, settings.shutdownTimeoutMs);
     force.unref();
-    server.close(async () => {
-      await app.close();
-      log.info('stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
+    // A short grace first: connections still in the kernel's accept queue are taken in and
+    // answered (closing the listener at once reset them).
+    setTimeout(() => {
+      log.info({ signal }, 'shutting down: finishing in-flight requests');
+      // Stop accepting as net.Server does: http.Server.close() would also destroy every
+      // connection that looks idle, including those whose request is still unread in the
+      // socket buffer. Those are read and answered first; idle ones go a little later.
+      net.Server.prototype.close.call(server, async () => {
+        await app.close();
+        log.info('stopped');
+        process.exit(0);
+      });
+      setTimeout(() => server.closeIdleConnections(), 200).unref();
+    }, SHUTDOWN_GRACE_MS).unref();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

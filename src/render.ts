@@ -20,7 +20,12 @@ function isDatabaseUnavailable(err: unknown): boolean {
   if (!e) return false;
   if (e.name === 'KnexTimeoutError') return true;
   if (e.code && DB_DOWN_CODES.has(e.code)) return true;
-  return typeof e.message === 'string' && /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/.test(e.message);
+  // A read-only or full disk, or a database file that cannot be opened (the codes carry suffixes).
+  if (e.code && /^SQLITE_(READONLY|IOERR|FULL|CANTOPEN)/.test(e.code)) return true;
+  return (
+    typeof e.message === 'string' &&
+    /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Unable to acquire a connection/.test(e.message)
+  );
 }
 
 /** `authenticateHeader` is the WWW-Authenticate value for 401s (the operation's first scheme). */

@@ -34,6 +34,8 @@ export function openDatabase(databaseUrl: string, log: DbLog = () => undefined):
       client: 'better-sqlite3',
       connection: { filename },
       useNullAsDefault: true,
+      // knex would put the bound values (a password hash, an email) in its error messages.
+      compileSqlOnError: false,
       log: knexLog,
       pool: {
         min: 1,
@@ -57,6 +59,7 @@ export function openDatabase(databaseUrl: string, log: DbLog = () => undefined):
       connection: { connectionString: databaseUrl },
       pool: { min: 0, max: 10 },
       acquireConnectionTimeout: 5000,
+      compileSqlOnError: false,
       log: knexLog,
     });
   }
