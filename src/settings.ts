@@ -29,7 +29,6 @@ export interface Settings {
     readonly leewaySeconds: number;
     readonly issuer: string | null;
     readonly audience: string | null;
-    readonly refreshCookie: string | null;
   };
   /** THROTTLE_RATES overrides: scope → windows. */
   readonly throttleRates: Readonly<Record<string, readonly string[]>>;
@@ -76,7 +75,6 @@ export const DEFAULTS = Object.freeze({
   JWT_LEEWAY: '0',
   JWT_ISSUER: '',
   JWT_AUDIENCE: '',
-  JWT_REFRESH_COOKIE: '',
   THROTTLE_RATES: '',
   THROTTLE_FAIL_MODE: 'open',
   THROTTLE_KEY_PREFIX: 'littlelemon',
@@ -179,7 +177,6 @@ export function loadSettings(env: Env = process.env): Settings {
       leewaySeconds: int('JWT_LEEWAY', 0, 86400),
       issuer: optional('JWT_ISSUER'),
       audience: optional('JWT_AUDIENCE'),
-      refreshCookie: optional('JWT_REFRESH_COOKIE'),
     }),
     throttleRates: Object.freeze(parseRatesOverride(get('THROTTLE_RATES'))),
     throttleFailMode: failMode,
