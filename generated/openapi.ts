@@ -636,8 +636,9 @@ export interface components {
          * @example 5.50
          */
         Price: string;
+        /** @description `refresh` is required, unless JWT_REFRESH_COOKIE is on and the `refresh_token` cookie carries it. */
         RefreshInput: {
-            refresh: string;
+            refresh?: string;
         };
         ResetConfirmInput: {
             new_password: components["schemas"]["Password"];
@@ -799,6 +800,8 @@ export interface components {
         /** @description An access and a refresh token. */
         TokenPair: {
             headers: {
+                /** @description With JWT_REFRESH_COOKIE on, the refresh token as an httpOnly, SameSite=Strict cookie. */
+                "Set-Cookie"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -811,6 +814,8 @@ export interface components {
         /** @description A new access token, and a new refresh token when rotation is on. */
         TokenRefreshed: {
             headers: {
+                /** @description With JWT_REFRESH_COOKIE on, the refresh token as an httpOnly, SameSite=Strict cookie. */
+                "Set-Cookie"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -851,6 +856,8 @@ export interface components {
     };
     parameters: {
         ItemId: number;
+        /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
+        RefreshCookie: string;
         UserId: number;
         Username: string;
     };
@@ -1332,7 +1339,10 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
+                refresh_token?: components["parameters"]["RefreshCookie"];
+            };
         };
         requestBody: components["requestBodies"]["Refresh"];
         responses: {
@@ -1348,7 +1358,10 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
+                refresh_token?: components["parameters"]["RefreshCookie"];
+            };
         };
         requestBody: components["requestBodies"]["Refresh"];
         responses: {
@@ -1397,7 +1410,10 @@ export interface operations {
             query?: never;
             header?: never;
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
+                refresh_token?: components["parameters"]["RefreshCookie"];
+            };
         };
         requestBody: components["requestBodies"]["Refresh"];
         responses: {

@@ -29,6 +29,8 @@ export interface Settings {
     readonly leewaySeconds: number;
     readonly issuer: string | null;
     readonly audience: string | null;
+    /** Also send the refresh token as an httpOnly, SameSite=Strict cookie, and accept it from there. */
+    readonly refreshCookie: boolean;
   };
   /** THROTTLE_RATES overrides: scope → windows. */
   readonly throttleRates: Readonly<Record<string, readonly string[]>>;
@@ -75,6 +77,7 @@ export const DEFAULTS = Object.freeze({
   JWT_LEEWAY: '0',
   JWT_ISSUER: '',
   JWT_AUDIENCE: '',
+  JWT_REFRESH_COOKIE: 'false',
   THROTTLE_RATES: '',
   THROTTLE_FAIL_MODE: 'open',
   THROTTLE_KEY_PREFIX: 'littlelemon',
@@ -177,6 +180,7 @@ export function loadSettings(env: Env = process.env): Settings {
       leewaySeconds: int('JWT_LEEWAY', 0, 86400),
       issuer: optional('JWT_ISSUER'),
       audience: optional('JWT_AUDIENCE'),
+      refreshCookie: bool('JWT_REFRESH_COOKIE'),
     }),
     throttleRates: Object.freeze(parseRatesOverride(get('THROTTLE_RATES'))),
     throttleFailMode: failMode,

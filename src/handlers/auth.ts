@@ -27,11 +27,32 @@ const obtainPair = async (call: Call<'tokenObtainPair' | 'jwtCreate'>) => {
   const { username, password } = call.body as { username: string; password: string };
   const user = await authenticateCredentials(credentials(call), username, password);
   if (!user) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
-  return { status: 200 as const, body: await call.services.jwt.obtainPair(user.id, user.tokens_valid_after) };
+  const pair = await call.services.jwt.obtainPair(user.id, user.tokens_valid_after);
+  return { status: 200 as const, body: pair, headers: refreshCookie(call, pair.refresh) };
 };
 
+const REFRESH_COOKIE = 'refresh_token';
+
+/** The refresh token of the body or, with JWT_REFRESH_COOKIE on, of the cookie. Raises DRF's required-field error. */
+function refreshToken(call: Call<'tokenRefresh' | 'jwtRefresh' | 'tokenBlacklist'>): string {
+  const fromBody = call.body.refresh;
+  if (fromBody !== undefined) return String(fromBody);
+  const fromCookie = call.services.settings.jwt.refreshCookie ? call.ctx.cookies.get(REFRESH_COOKIE) : undefined;
+  if (fromCookie) return fromCookie;
+  throw ValidationError.field('refresh', 'This field is required.');
+}
+
+/** With JWT_REFRESH_COOKIE on: the Set-Cookie header carrying `refresh` (or clearing it, with null). */
+function refreshCookie(call: Call, refresh: string | null): Record<string, string> {
+  const { settings } = call.services;
+  if (!settings.jwt.refreshCookie) return {};
+  const secure = settings.mail.siteUrl.startsWith('https:') ? '; Secure' : '';
+  const maxAge = refresh === null ? 0 : settings.jwt.refreshLifetimeSeconds;
+  return { 'Set-Cookie': `${REFRESH_COOKIE}=${refresh ?? ''}; Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Strict${secure}` };
+}
+
 const refresh = async (call: Call<'tokenRefresh' | 'jwtRefresh'>) => {
-  const raw = String(call.body.refresh);
+  const raw = refreshToken(call);
   const { jwt, db } = call.services;
   return translateTokenErrors(async () => {
     const validated = await jwt.validateRefresh(raw);
@@ -39,7 +60,8 @@ const refresh = async (call: Call<'tokenRefresh' | 'jwtRefresh'>) => {
     const user = userId === null ? undefined : await findUserById(db, userId);
     // As simplejwt >= 5.3.1 (CVE-2024-22513): a deleted or inactive user cannot refresh.
     if (!user || !user.is_active) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT_FOR_TOKEN);
-    return { status: 200 as const, body: await jwt.refresh(raw, user.id, validated, user.tokens_valid_after) };
+    const body = await jwt.refresh(raw, user.id, validated, user.tokens_valid_after);
+    return { status: 200 as const, body, headers: body.refresh ? refreshCookie(call, body.refresh) : {} };
   });
 };
 
@@ -95,8 +117,8 @@ export const authHandlers = {
   jwtVerify: verify,
 
   async tokenBlacklist(call) {
-    await translateTokenErrors(() => call.services.jwt.blacklist(String(call.body.refresh)));
-    return { status: 200, body: {} };
+    await translateTokenErrors(() => call.services.jwt.blacklist(refreshToken(call)));
+    return { status: 200, body: {}, headers: refreshCookie(call, null) };
   },
 
   async jwks(call) {

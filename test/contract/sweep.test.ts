@@ -171,10 +171,14 @@ const EXAMPLES: Record<string, Partial<Record<number, Entry>>> = {
     401: async (h) => ({ as: null, json: { username: (await h.user()).username, password: 'not-the-password' } }),
   },
   tokenRefresh: {
+    // refresh is not required by the schema (the cookie may carry it): the handler asks for it.
+    400: async () => ({ as: null, json: {}, check: (r) => assert.deepEqual(r.body, { refresh: [REQUIRED] }) }),
     200: async (h) => ({ as: null, json: { refresh: (await h.server.jwtFor((await h.user()).username)).refresh } }),
     401: async () => ({ as: null, json: { refresh: 'not-a-token' } }),
   },
   jwtRefresh: {
+    // refresh is not required by the schema (the cookie may carry it): the handler asks for it.
+    400: async () => ({ as: null, json: {}, check: (r) => assert.deepEqual(r.body, { refresh: [REQUIRED] }) }),
     200: async (h) => ({ as: null, json: { refresh: (await h.server.jwtFor((await h.user()).username)).refresh } }),
     401: async () => ({ as: null, json: { refresh: 'not-a-token' } }),
   },
@@ -187,6 +191,8 @@ const EXAMPLES: Record<string, Partial<Record<number, Entry>>> = {
     401: async () => ({ as: null, json: { token: 'not-a-token' } }),
   },
   tokenBlacklist: {
+    // refresh is not required by the schema (the cookie may carry it): the handler asks for it.
+    400: async () => ({ as: null, json: {}, check: (r) => assert.deepEqual(r.body, { refresh: [REQUIRED] }) }),
     200: async (h) => ({ as: null, json: { refresh: (await h.server.jwtFor((await h.user()).username)).refresh } }),
     401: async () => ({ as: null, json: { refresh: 'not-a-token' } }),
   },
