@@ -1,6 +1,7 @@
 /** Every management command, by name, in the order `help` lists them. */
 import type { Command } from '../context';
 import { addtogroup, creategroup, removefromgroup } from './groups';
+import { importDjango } from './importDjango';
 import { migrate } from './migrate';
 import { createtoken, flushexpiredtokens } from './tokens';
 import { changepassword, createsuperuser, createuser, listusers } from './users';
@@ -16,4 +17,5 @@ export const commands: Readonly<Record<string, Command>> = Object.freeze({
   removefromgroup,
   createtoken,
   flushexpiredtokens,
+  'import-django': importDjango,
 });
