@@ -100,12 +100,22 @@ async function main(): Promise<void> {
   await new Promise((resolve) => bare.once('message', resolve));
   const bareBase = `http://127.0.0.1:${barePort}`;
 
+  // The same service without throttles, to price the throttle check itself.
+  const unthrottledPort = await freePort();
+  const unthrottled: ChildProcess = fork(path.join(__dirname, 'unthrottled.ts'), [String(unthrottledPort)], { execArgv: ['--import', 'tsx'], stdio: 'inherit', env });
+  await new Promise((resolve) => unthrottled.once('message', resolve));
+
   const post = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: login };
   const scenarios: Scenario[] = [
     { name: 'public GET (constant answer)', ours: { url: `${base}/.well-known/jwks.json` }, bare: { url: `${bareBase}/public` } },
     { name: 'GET /api/secret/ with a Token', ours: { url: `${base}/api/secret/`, headers: { authorization: `Token ${tokenKey}` } }, bare: { url: `${bareBase}/token`, headers: { authorization: `Token ${tokenKey}` } } },
     { name: 'GET /api/secret/ with a JWT', ours: { url: `${base}/api/secret/`, headers: { authorization: `Bearer ${access}` } }, bare: { url: `${bareBase}/jwt`, headers: { authorization: `Bearer ${access}` } } },
     { name: 'throttled GET under its limit (anon)', ours: { url: `${base}/api/throttle-check`, headers: {} }, bare: { url: `${bareBase}/throttled` } },
+    {
+      name: 'throttle cost: GET /api/throttle-check, ceiling = the same service unthrottled',
+      ours: { url: `${base}/api/throttle-check` },
+      bare: { url: `http://127.0.0.1:${unthrottledPort}/api/throttle-check` },
+    },
     { name: 'menu-item list (100 items)', ours: { url: `${base}/api/menu-items` }, bare: { url: `${bareBase}/menu` } },
     { name: 'login (password hashing bound)', ours: { url: `${base}/auth/token/login/`, ...post }, bare: { url: `${bareBase}/login`, ...post } },
   ];
@@ -130,6 +140,7 @@ async function main(): Promise<void> {
   const rss = rssMb(ours.pid as number);
   ours.kill('SIGTERM');
   bare.kill('SIGTERM');
+  unthrottled.kill('SIGTERM');
 
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const result = { date: new Date().toISOString(), machine, seconds: SECONDS, connections: CONNECTIONS, startup_ms: startupMs, rss_mb_after: rss, rows };
