@@ -8,7 +8,7 @@
 import type { Context } from 'koa';
 import OpenAPIBackend, { type Context as OpenAPIContext, type Request as OpenAPIRequest } from 'openapi-backend';
 import type { Ajv } from 'ajv';
-import { ApiError, ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from './errors';
+import { ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from './errors';
 import { objectLoaders, type ObjectLoader } from './handlers/objects';
 import type { Handlers, OperationId, Call } from './handlers/types';
 import { JwtAuthentication, TokenAuthentication } from './policies/authentication';
@@ -257,4 +257,3 @@ function normaliseIp(ip: string): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-export { ApiError };

@@ -107,11 +107,6 @@ export class MethodNotAllowed extends ApiError {
   }
 }
 
-export class RequestTimeout extends ApiError {
-  static override status = 408;
-  static override defaultDetail = 'Request timed out.';
-  static override defaultCode = 'request_timeout';
-}
 
 export class PayloadTooLarge extends ApiError {
   static override status = 413;
@@ -123,8 +118,9 @@ export class UnsupportedMediaType extends ApiError {
   static override status = 415;
   static override defaultDetail = 'Unsupported media type in request.';
   static override defaultCode = 'unsupported_media_type';
-  constructor(mediaType: string) {
-    super(`Unsupported media type "${mediaType}" in request.`);
+  /** DRF's message for a media type; `detail` replaces it for another unsupported coding. */
+  constructor(mediaType: string, detail?: string) {
+    super(detail ?? `Unsupported media type "${mediaType}" in request.`);
   }
 }
 
@@ -155,8 +151,3 @@ export class ImproperlyConfigured extends Error {
   override name = 'ImproperlyConfigured';
 }
 
-export class NotImplemented extends ApiError {
-  static override status = 501;
-  static override defaultDetail = 'Not implemented.';
-  static override defaultCode = 'not_implemented';
-}

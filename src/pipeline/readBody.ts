@@ -63,9 +63,8 @@ function translate(err: unknown): Error {
   if (e.status === 413 || e.type === 'entity.too.large') return new PayloadTooLarge();
   // A Content-Encoding (gzip, deflate, br) whose data does not decompress.
   if (typeof e.code === 'string' && /^(Z_|ERR__|ERR_BROTLI)/.test(e.code)) return new ParseError('Request body could not be decompressed.');
-  if (e.status === 415 || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
-    return new UnsupportedMediaType(String(e.message ?? 'unsupported encoding'));
-  }
+  if (e.type === 'encoding.unsupported' || /content-encoding/i.test(e.message ?? '')) return new UnsupportedMediaType('', 'Unsupported Content-Encoding in request.');
+  if (e.status === 415 || e.type === 'charset.unsupported') return new UnsupportedMediaType('', 'Unsupported charset in request.');
   if (e.status === 400) return new ParseError(`JSON parse error - ${jsonReason(e.message ?? 'invalid JSON')}`);
   if (e.type === 'request.aborted') return new ParseError('Request body was not received whole.');
   return err as Error;
