@@ -1,6 +1,8 @@
 /** Membership of the Manager group (the course's /api/groups/manager/users). */
 import { NotFound } from '../errors';
 import type { Db } from '../db/knex';
+import { Group } from '../models/Group';
+import { User } from '../models/User';
 import type { Handler, OperationId } from './types';
 
 const GROUP = 'Manager';
@@ -12,9 +14,9 @@ async function groupId(db: Db): Promise<number> {
 }
 
 async function userIdBy(db: Db, where: { username: string } | { id: number }): Promise<number> {
-  const row = (await db('auth_user').where(where).first('id')) as { id: number } | undefined;
-  if (!row) throw new NotFound();
-  return row.id;
+  const user = await User.query(db).findOne(where).select('id');
+  if (!user) throw new NotFound();
+  return user.id;
 }
 
 async function removeMember(db: Db, userId: number) {
@@ -24,13 +26,12 @@ async function removeMember(db: Db, userId: number) {
 
 export const groupHandlers = {
   async managersList(call) {
-    const rows = (await call.services.db('auth_user as u')
-      .join('auth_user_groups as ug', 'ug.user_id', 'u.id')
-      .join('auth_group as g', 'g.id', 'ug.group_id')
-      .where('g.name', GROUP)
-      .orderBy('u.id')
-      .select('u.id', 'u.username', 'u.email')) as { id: number; username: string; email: string }[];
-    return { status: 200, body: rows };
+    const { db } = call.services;
+    const managers = await Group.relatedQuery<User>('users', db)
+      .for(Group.query(db).where({ name: GROUP }))
+      .orderBy('auth_user.id')
+      .select('auth_user.id', 'auth_user.username', 'auth_user.email');
+    return { status: 200, body: managers.map(({ id, username, email }) => ({ id, username, email })) };
   },
 
   async managersAdd(call) {
