@@ -1,8 +1,8 @@
 /**
  * openapi-backend, set up from the spec: routing by operationId, the security handlers, our
- * gate (authorize, throttle), body reading, validation and the response. The order of the
- * stages is openapi-backend's: route → authenticate → postSecurityHandler (authorize,
- * throttle, read the body) → validate → handler → postResponseHandler.
+ * gate (authorize, throttle, the x-object lookup), body reading, validation and the response.
+ * The order of the stages is openapi-backend's: route → authenticate → postSecurityHandler
+ * (authorize, throttle, find the object, read the body) → validate → handler → postResponseHandler.
  * Boot checks raise ImproperlyConfigured before the server listens.
  */
 import type { Context } from 'koa';
