@@ -17,6 +17,12 @@ import { hashPassword } from '../src/passwords/hashers';
 const ROOT = path.resolve(__dirname, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** BENCH_ONLY=<regexp>: run only the scenarios whose name matches (profiling one path). */
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
+/** BENCH_PROFILE=<dir>: run the service under `node --cpu-prof`, the profile written there on exit. */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
+/** BENCH_CEILING=0: load the service only (quicker when comparing changes to the service). */
+const SKIP_CEILING = Boolean(PROFILE_DIR) || process.env.BENCH_CEILING === '0';
 const SECRET = 'bench-secret-key-0123456789-0123456789-abcdef';
 const PASSWORD = 'bench-pass-123';
 
@@ -43,6 +49,13 @@ async function waitFor(url: string, timeoutMs = 10_000): Promise<number> {
   }
 }
 
+/** CPU time (user + system) a process has used so far, in microseconds. */
+function cpuUs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
 function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
@@ -52,10 +65,15 @@ interface Scenario {
   name: string;
   ours: autocannon.Options;
   bare: autocannon.Options;
+  /** The ceiling's process, when it is not bench/bare.ts. */
+  barePid?: number;
 }
 
-async function load(opts: autocannon.Options): Promise<autocannon.Result> {
-  return autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+/** Loads one server; also returns the server's CPU time per answered request (µs). */
+async function load(opts: autocannon.Options, pid: number): Promise<autocannon.Result & { cpuUsPerRequest: number }> {
+  const before = cpuUs(pid);
+  const result = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...opts });
+  return { ...result, cpuUsPerRequest: Math.round((cpuUs(pid) - before) / Math.max(1, result.requests.total)) };
 }
 
 async function main(): Promise<void> {
@@ -72,7 +90,8 @@ async function main(): Promise<void> {
     THROTTLE_RATES: 'anon=100000000/minute,default_user=100000000/minute,default_anon=100000000/minute,ten=100000000/minute,login=100000000/minute',
   };
   const started = Date.now();
-  const ours = spawn(process.execPath, [path.join(ROOT, 'dist/src/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : [];
+  const ours = spawn(process.execPath, [...profileArgs, path.join(ROOT, 'dist/src/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/openapi.json`);
   const startupMs = Date.now() - started;
@@ -115,6 +134,7 @@ async function main(): Promise<void> {
       name: 'throttle cost: GET /api/throttle-check, ceiling = the same service unthrottled',
       ours: { url: `${base}/api/throttle-check` },
       bare: { url: `http://127.0.0.1:${unthrottledPort}/api/throttle-check` },
+      barePid: unthrottled.pid,
     },
     { name: 'menu-item list (100 items)', ours: { url: `${base}/api/menu-items` }, bare: { url: `${bareBase}/menu` } },
     { name: 'login (password hashing bound)', ours: { url: `${base}/auth/token/login/`, ...post }, bare: { url: `${bareBase}/login`, ...post } },
@@ -122,23 +142,29 @@ async function main(): Promise<void> {
 
   const rows: Record<string, unknown>[] = [];
   for (const s of scenarios) {
-    const a = await load(s.ours);
-    const b = await load(s.bare);
+    if (ONLY && !ONLY.test(s.name)) continue;
+    const a = await load(s.ours, ours.pid as number);
+    const b = SKIP_CEILING ? a : await load(s.bare, (s.barePid ?? bare.pid) as number);
     rows.push({
       scenario: s.name,
       ours_rps: Math.round(a.requests.average),
       ours_p50_ms: a.latency.p50,
       ours_p99_ms: a.latency.p99,
       ours_non2xx: a.non2xx,
+      ours_cpu_us_per_request: a.cpuUsPerRequest,
       bare_rps: Math.round(b.requests.average),
       bare_p50_ms: b.latency.p50,
       bare_p99_ms: b.latency.p99,
+      bare_cpu_us_per_request: b.cpuUsPerRequest,
       ratio: Math.round((a.requests.average / b.requests.average) * 100) / 100,
+      ours_rss_mb: rssMb(ours.pid as number),
     });
-    console.error(`${s.name}: ${Math.round(a.requests.average)} vs ${Math.round(b.requests.average)} req/s`);
+    console.error(`${s.name}: ${Math.round(a.requests.average)} vs ${Math.round(b.requests.average)} req/s; CPU ${a.cpuUsPerRequest} vs ${b.cpuUsPerRequest} µs/request`);
   }
   const rss = rssMb(ours.pid as number);
+  const exited = new Promise((resolve) => ours.once('exit', resolve));
   ours.kill('SIGTERM');
+  await exited; // a profile is written on exit
   bare.kill('SIGTERM');
   unthrottled.kill('SIGTERM');
 
@@ -147,16 +173,24 @@ async function main(): Promise<void> {
   const md = [
     `Measured ${result.date.slice(0, 10)} on ${machine}; ${CONNECTIONS} connections, ${SECONDS} s per run, the service and the ceiling loaded one after the other in the same run.`,
     '',
-    '| scenario | ours req/s | p50 / p99 ms | ceiling req/s | p50 / p99 ms | ratio |',
-    '|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.scenario} | ${r.ours_rps} | ${r.ours_p50_ms} / ${r.ours_p99_ms} | ${r.bare_rps} | ${r.bare_p50_ms} / ${r.bare_p99_ms} | ${r.ratio} |`),
+    '| scenario | ours req/s | p50 / p99 ms | CPU µs/req | ceiling req/s | p50 / p99 ms | CPU µs/req | ratio |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.scenario} | ${r.ours_rps} | ${r.ours_p50_ms} / ${r.ours_p99_ms} | ${r.ours_cpu_us_per_request} | ${r.bare_rps} | ${r.bare_p50_ms} / ${r.bare_p99_ms} | ${r.bare_cpu_us_per_request} | ${r.ratio} |`,
+    ),
     '',
     `Service RSS after the run: ${rss} MB. Start-up to first answer: ${startupMs} ms.`,
   ].join('\n');
-  fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-  fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), md + '\n');
   console.log(md);
+  if (ONLY || SKIP_CEILING) {
+    console.log(`RSS after each scenario: ${rows.map((r) => `${r.scenario}: ${r.ours_rss_mb} MB`).join('; ')}`);
+    console.log('(a partial or profiled run: bench/results left as they were)');
+  } else {
+    fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+    fs.writeFileSync(path.join(__dirname, 'results', 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), md + '\n');
+  }
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
