@@ -100,14 +100,15 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
   });
 
   const state = (ctx: Context): RequestState => ctx.state as RequestState;
-  const requestInfo = (ctx: Context, gate: Gate, principal: RequestInfo['principal'], auth: RequestInfo['auth'], params: Record<string, string>): RequestInfo => ({
+  /** Made once per request, when the operation is known; authentication fills in the caller. */
+  const requestInfo = (ctx: Context, gate: Gate, params: Record<string, string>): Mutable<RequestInfo> => ({
     method: ctx.method,
     ip: clientIp(ctx, settings.numProxies),
     headers: ctx.headers,
     params,
     operation: gate.info,
-    principal,
-    auth,
+    principal: null,
+    auth: null,
   });
 
   backend.register({
@@ -118,29 +119,32 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       throw new MethodNotAllowed(ctx.method);
     },
     postRoutingHandler: async (c: OpenAPIContext, ctx: Context) => {
-      if (c.operation) state(ctx).gate = gates.get(c.operation.operationId as string);
+      if (!c.operation) return;
+      const s = state(ctx);
+      const gate = gates.get(c.operation.operationId as string) as Gate;
+      s.gate = gate;
+      s.req = requestInfo(ctx, gate, (c.request.params ?? {}) as Record<string, string>);
     },
     postSecurityHandler: async (c: OpenAPIContext, ctx: Context) => {
-      const gate = state(ctx).gate as Gate;
+      const s = state(ctx);
+      const gate = s.gate as Gate;
+      const req = s.req as Mutable<RequestInfo>;
       // 1. authenticate: the first scheme that claimed the header wins; its failure is a 401.
-      let principal: RequestInfo['principal'] = null;
-      let auth: RequestInfo['auth'] = null;
       for (const a of gate.authenticators) {
         const result = c.security?.[a.scheme] as { error?: unknown; principal?: RequestInfo['principal']; auth?: RequestInfo['auth'] } | null | undefined;
         if (result && typeof result === 'object' && 'error' in result && result.error) throw result.error;
         if (result && result.principal) {
-          principal = result.principal;
-          auth = result.auth ?? null;
+          req.principal = result.principal;
+          req.auth = result.auth ?? null;
           break;
         }
       }
-      const req = requestInfo(ctx, gate, principal, auth, (c.request.params ?? {}) as Record<string, string>);
-      state(ctx).req = req;
+      const principal = req.principal;
       // 2. authorize
       if (!principal && !gate.info.anonymous) throw new NotAuthenticated();
       if (!(await gate.permission.hasPermission(req))) throw principal ? new PermissionDenied() : new NotAuthenticated();
       // 3. throttle
-      state(ctx).throttleHeaders = await checkThrottles(gate.throttles, req);
+      if (gate.throttles.length > 0) s.throttleHeaders = await checkThrottles(gate.throttles, req);
       // 4. the object the path names, as DRF's get_object(): 404 before any body error
       if (gate.loadObject) {
         const obj = await gate.loadObject(services, req.params);
@@ -168,7 +172,9 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
     postResponseHandler: async (c: OpenAPIContext, ctx: Context) => {
       const result = c.response as { status: number; body?: unknown; headers?: Record<string, string> };
       ctx.status = result.status;
-      for (const [k, v] of Object.entries({ ...state(ctx).throttleHeaders, ...result.headers })) ctx.set(k, v);
+      const throttleHeaders = state(ctx).throttleHeaders;
+      if (throttleHeaders) ctx.set(throttleHeaders);
+      if (result.headers) ctx.set(result.headers);
       if (result.status !== 204) ctx.body = result.body ?? {};
     },
   });
@@ -195,8 +201,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
 
   for (const a of Object.values(authenticators)) {
     backend.registerSecurityHandler(a.scheme, async (_c: OpenAPIContext, ctx: Context) => {
-      const gate = state(ctx).gate as Gate;
-      const found = await a.authenticate(requestInfo(ctx, gate, null, null, {}));
+      const found = await a.authenticate(state(ctx).req as RequestInfo);
       return found ?? null;
     });
   }
@@ -229,9 +234,12 @@ function loaderFor(info: OperationInfo): ObjectLoader {
   return loader;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Query values as single strings, the last one winning (Django's QueryDict.get). */
 function flatQuery(query: unknown): Partial<Record<string, string>> {
   const out: Record<string, string> = {};
+  if (!query) return out;
   for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
     const last = Array.isArray(v) ? v[v.length - 1] : v;
     if (typeof last === 'string' || typeof last === 'number') out[k] = String(last);

@@ -1,7 +1,7 @@
 /**
  * createApp(settings): the Koa application and what it needs. The ONLY place the middleware
  * order is written: recover (the error boundary, which also logs) → security headers →
- * CORS → spec and docs → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
+ * CORS → spec and docs (one middleware) → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
  * validate, handle, respond).
  */
 import crypto from 'node:crypto';
@@ -44,6 +44,8 @@ export interface App {
   readonly koa: Koa;
   readonly services: Services;
   readonly api: Api;
+  /** From now on every answer says Connection: close (the server is shutting down). */
+  drain(): void;
   /** Closes the database and Redis connections. */
   close(): Promise<void>;
 }
@@ -80,16 +82,19 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
     const api = await createApi(spec, services, handlers);
     const koa = new Koa();
     koa.silent = true; // errors are logged by `recover`, once
-    koa.use(recover(api, log, options.observeResponse));
+    const draining = { now: false };
+    koa.use(recover(api, log, draining, options.observeResponse));
     koa.use(securityHeaders());
     if (settings.corsAllowedOrigins.length) koa.use(corsFor(settings.corsAllowedOrigins));
     koa.use(meta(spec));
-    koa.use(docs());
     koa.use((ctx: Context) => api.dispatch(ctx));
     return {
       koa,
       services,
       api,
+      drain() {
+        draining.now = true;
+      },
       async close() {
         if (redis) redis.disconnect();
         closeHotQueries(db);
@@ -118,8 +123,12 @@ async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
-/** The error boundary: every error becomes DRF's JSON; unexpected ones are logged with a stack. */
-function recover(api: Api, log: Logger, observe?: (r: ObservedResponse) => void) {
+/**
+ * The error boundary: every error becomes DRF's JSON; unexpected ones are logged with a stack.
+ * Once the app drains, answers also tell the client to close the connection (the headers are
+ * written after this returns, so requests already in flight get it too).
+ */
+function recover(api: Api, log: Logger, draining: { readonly now: boolean }, observe?: (r: ObservedResponse) => void) {
   return async function recover(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
     const id = crypto.randomUUID();
@@ -133,6 +142,7 @@ function recover(api: Api, log: Logger, observe?: (r: ObservedResponse) => void)
       ctx.set(out.headers);
       ctx.body = out.body;
     }
+    if (draining.now) ctx.res.shouldKeepAlive = false;
     const operationId = api.operationId(ctx);
     if (observe && operationId) observe({ operationId, status: ctx.status, body: ctx.body });
     if (log.isLevelEnabled('info')) {
@@ -186,12 +196,15 @@ function corsFor(origins: readonly string[]) {
   });
 }
 
-/** GET /openapi.json and /openapi.yaml: the spec, outside the API's own gate. */
+/** GET /openapi.json, /openapi.yaml and /docs: the spec and its UI, outside the API's own gate. */
 function meta(spec: Spec) {
   const json = JSON.stringify(spec.publicDocument);
+  const serveDocs = docs();
   return async function meta(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
-    switch (ctx.path) {
+    const path = ctx.path;
+    if (path.startsWith('/docs')) return serveDocs(ctx, next);
+    switch (path) {
       case '/openapi.json':
         ctx.type = 'application/json';
         ctx.body = json;

@@ -32,21 +32,12 @@ async function main(): Promise<void> {
   log.info({ host: settings.host, port, database: settings.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres', redis: Boolean(settings.redisUrl) }, `listening on http://${settings.host}:${port}`);
 
   let stopping = false;
-  // Once stopping, every answer says Connection: close (those in flight too), so clients do
-  // not reuse a socket that is about to go.
-  const inFlight = new Set<http.ServerResponse>();
-  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    if (stopping) {
-      res.shouldKeepAlive = false;
-      return;
-    }
-    inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
-  });
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+    // Every answer not yet written (those in flight too) now says Connection: close, so
+    // clients do not reuse a socket that is about to go.
+    app.drain();
     const force = setTimeout(() => {
       log.warn('shutdown timeout: closing remaining connections');
       server.closeAllConnections();

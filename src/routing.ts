@@ -95,19 +95,31 @@ function normalisePath(p: string): string {
 /** Query string → object; a repeated key counts by its last value, as Django's QueryDict.get(). */
 function parseQuery(qs: string): Record<string, string> {
   const out: Record<string, string> = {};
+  if (qs === '') return out;
   for (const [k, v] of new URLSearchParams(qs)) out[k] = v;
   return out;
 }
 
-/** The query parameters an operation declares: others are ignored, as Django views ignore them. */
-function declaredQuery(operation: Operation, query: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** The query parameters an operation declares (others are ignored, as Django views ignore them). */
+function declaredQueryNames(operation: Operation): readonly string[] {
+  const names: string[] = [];
   for (const param of operation.parameters ?? []) {
     const p = param as { in?: string; name?: string };
-    if (p.in === 'query' && p.name !== undefined && p.name in query) out[p.name] = query[p.name];
+    if (p.in === 'query' && p.name !== undefined) names.push(p.name);
   }
-  return out;
+  return names;
 }
+
+/** What parseRequest reads from a request once, whatever the operation. */
+interface Parsed {
+  /** The request these were read from: openapi-backend parses a copy (the coerced request) too. */
+  readonly from: Request;
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, unknown>;
+}
+
+const PARSED = Symbol('parsed');
 
 /** Replaces the router's per-request operation walk and double parsing. Call after `api.init()`. */
 export function installRouteTable(api: OpenAPIBackend): RouteTable {
@@ -123,22 +135,31 @@ export function installRouteTable(api: OpenAPIBackend): RouteTable {
     if (!strict) return undefined;
     throw new Error(found.status === 405 ? '405-methodNotAllowed' : '404-notFound');
   }) as typeof router.matchOperation;
-  // The parts of a request that do not depend on the operation are parsed once per request.
-  const parsed = new WeakMap<Request, Omit<ParsedRequest, 'params' | 'requestBody'>>();
-  router.parseRequest = ((req: Request, operation?: Operation): ParsedRequest => {
-    let base = parsed.get(req);
-    if (!base) {
-      const query = typeof req.query === 'string' ? parseQuery(req.query.replace(/^\?/, '')) : { ...(req.query ?? {}) };
-      // Node hands headers over in lower case already; no operation declares cookie parameters.
-      base = { method: req.method.toLowerCase(), path: normalisePath(req.path.split('?')[0]), headers: req.headers, query, cookies: {} };
-      parsed.set(req, base);
+  const queryNames = new Map(operations.map((op) => [op, declaredQueryNames(op)]));
+  // The parts of a request that do not depend on the operation are parsed once per request
+  // (openapi-backend asks twice, three times for a validated request).
+  router.parseRequest = ((req: Request & { [PARSED]?: Parsed }, operation?: Operation): ParsedRequest => {
+    let base = req[PARSED];
+    if (base === undefined || base.from !== req) {
+      const query = typeof req.query === 'string' ? parseQuery(req.query.charCodeAt(0) === 63 /* ? */ ? req.query.slice(1) : req.query) : { ...(req.query ?? {}) };
+      base = { from: req, method: req.method.toLowerCase(), path: normalisePath(req.path.split('?')[0]), query };
+      req[PARSED] = base;
+    }
+    let query: Record<string, unknown> = base.query;
+    if (operation) {
+      query = {};
+      for (const name of queryNames.get(operation) ?? declaredQueryNames(operation)) if (Object.hasOwn(base.query, name)) query[name] = base.query[name];
     }
     return {
-      ...base,
-      query: operation ? declaredQuery(operation, base.query) : { ...base.query },
+      method: base.method,
+      path: base.path,
+      // Node hands headers over in lower case already; no operation declares cookie parameters.
+      headers: req.headers,
+      query,
+      cookies: {},
       params: operation && operation.path.includes('{') ? table.params(operation.path, req.path) : {},
       requestBody: req.body,
-    };
+    } as ParsedRequest;
   }) as typeof router.parseRequest;
   return table;
 }

@@ -7,12 +7,18 @@
 import Database from 'better-sqlite3';
 import type { Db } from './knex';
 
-const TOKEN_WITH_USER =
-  'SELECT t.id AS token_id, t.key_hash AS key_hash, t.last_used AS token_last_used, u.* FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id WHERE t.key_hash = ?';
+/** The columns authentication reads: what a Principal and the revocation check need, no more. */
+const PRINCIPAL_COLUMNS = 'u.id, u.username, u.email, u.is_active, u.is_staff, u.is_superuser, u.tokens_valid_after';
+const TOKEN_WITH_PRINCIPAL = `SELECT t.id AS token_id, t.key_hash AS key_hash, t.last_used AS token_last_used, ${PRINCIPAL_COLUMNS} FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id WHERE t.key_hash = ?`;
+const PRINCIPAL_BY_ID = `SELECT ${PRINCIPAL_COLUMNS} FROM auth_user u WHERE u.id = ?`;
 const USER_BY_ID = 'SELECT * FROM auth_user WHERE id = ?';
 
 export interface HotQueries {
-  tokenWithUser(keyHash: string): Promise<Record<string, unknown> | undefined>;
+  /** The token with the key hash and its user's principal columns. */
+  tokenWithPrincipal(keyHash: string): Promise<Record<string, unknown> | undefined>;
+  /** The principal columns of a user. */
+  principalById(id: number): Promise<Record<string, unknown> | undefined>;
+  /** The whole user row. */
   userById(id: number): Promise<Record<string, unknown> | undefined>;
   close(): void;
 }
@@ -32,19 +38,22 @@ function build(db: Db): HotQueries {
   if (config.client === 'better-sqlite3' && filename && filename !== ':memory:') {
     let conn: Database.Database | null = null;
     let token: Database.Statement | null = null;
+    let principal: Database.Statement | null = null;
     let user: Database.Statement | null = null;
     // Opened on first use: the schema exists by then (migrations run before the first request).
     const ready = () => {
       if (!conn) {
         conn = new Database(filename, { fileMustExist: true });
         conn.pragma('busy_timeout = 5000');
-        token = conn.prepare(TOKEN_WITH_USER);
+        token = conn.prepare(TOKEN_WITH_PRINCIPAL);
+        principal = conn.prepare(PRINCIPAL_BY_ID);
         user = conn.prepare(USER_BY_ID);
       }
-      return { token: token as Database.Statement, user: user as Database.Statement };
+      return { token: token as Database.Statement, principal: principal as Database.Statement, user: user as Database.Statement };
     };
     return {
-      tokenWithUser: async (keyHash) => ready().token.get(keyHash) as Record<string, unknown> | undefined,
+      tokenWithPrincipal: async (keyHash) => ready().token.get(keyHash) as Record<string, unknown> | undefined,
+      principalById: async (id) => ready().principal.get(id) as Record<string, unknown> | undefined,
       userById: async (id) => ready().user.get(id) as Record<string, unknown> | undefined,
       close: () => {
         conn?.close();
@@ -55,7 +64,8 @@ function build(db: Db): HotQueries {
   const first = async (sql: string, value: unknown) => (await db.raw(sql, [value as string | number])) as { rows?: Record<string, unknown>[] } | Record<string, unknown>[];
   const row = (result: Awaited<ReturnType<typeof first>>) => (Array.isArray(result) ? result[0] : result.rows?.[0]);
   return {
-    tokenWithUser: async (keyHash) => row(await first(TOKEN_WITH_USER, keyHash)),
+    tokenWithPrincipal: async (keyHash) => row(await first(TOKEN_WITH_PRINCIPAL, keyHash)),
+    principalById: async (id) => row(await first(PRINCIPAL_BY_ID, id)),
     userById: async (id) => row(await first(USER_BY_ID, id)),
     close: () => undefined,
   };

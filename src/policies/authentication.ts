@@ -5,7 +5,7 @@
  */
 import type { Db } from '../db/knex';
 import { AuthenticationFailed, InvalidToken, JwtAuthenticationFailed } from '../errors';
-import { findUserById, toPrincipal, type TokenKeys, type UserRow } from '../services/accounts';
+import { findPrincipalRow, toPrincipal, type PrincipalRow, type TokenKeys } from '../services/accounts';
 import type { Payload } from '../tokens/backend';
 import { TokenError, userIdOf, type JwtService } from '../tokens/tokens';
 import type { AuthInfo, Authenticator, Principal, RequestInfo } from './types';
@@ -22,9 +22,11 @@ function authorizationParts(req: RequestInfo): string[] {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const ASCII = /^[\x00-\x7f]*$/;
 
 /** Node reads header bytes as latin-1; DRF decodes the key as UTF-8. Null when that fails. */
 function decodeUtf8(latin1: string): string | null {
+  if (ASCII.test(latin1)) return latin1; // the usual case: ASCII reads the same either way
   try {
     return utf8.decode(Buffer.from(latin1, 'latin1'));
   } catch {
@@ -49,7 +51,7 @@ export class TokenAuthentication implements Authenticator {
     if (!found) throw new AuthenticationFailed('Invalid token.');
     if (!found.user.is_active) throw new AuthenticationFailed('User inactive or deleted.');
     // Recording use must not fail the request.
-    this.keys.touch(found.tokenId, found.lastUsed).catch(() => undefined);
+    if (this.keys.isTouchDue(found.lastUsed)) this.keys.touch(found.tokenId, found.lastUsed).catch(() => undefined);
     return { principal: toPrincipal(this.db, found.user), auth: { scheme: 'TokenAuth', tokenId: found.tokenId } };
   }
 
@@ -98,10 +100,10 @@ export class JwtAuthentication implements Authenticator {
   }
 
   /** The active user the token names; raises simplejwt's user_not_found / user_inactive. */
-  private async user(payload: Payload): Promise<UserRow> {
+  private async user(payload: Payload): Promise<PrincipalRow> {
     if (!('user_id' in payload)) throw new InvalidToken('Token contained no recognizable user identification');
     const id = userIdOf(payload);
-    const user = id === null ? undefined : await findUserById(this.db, id);
+    const user = id === null ? undefined : await findPrincipalRow(this.db, id);
     if (!user) throw new JwtAuthenticationFailed('User not found', 'user_not_found');
     if (!user.is_active) throw new JwtAuthenticationFailed('User is inactive', 'user_inactive');
     return user;

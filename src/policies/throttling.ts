@@ -123,10 +123,15 @@ function storeFailure(cause: unknown): ServiceUnavailable {
  * counter key, and they reject with ServiceUnavailable when the store fails in fail-closed mode.
  */
 export class RateWindows {
+  /** The RateLimit-Policy header: it depends on the windows only. */
+  private readonly policy: string;
+
   constructor(
     readonly scope: string,
     private readonly windows: readonly Window[],
-  ) {}
+  ) {
+    this.policy = windows.map((w) => `"${w.name}";q=${w.points};w=${w.seconds}`).join(', ');
+  }
 
   /**
    * Counts one request against every window, and allows it only if every window has room. When a
@@ -134,6 +139,7 @@ export class RateWindows {
    * uses up nothing.
    */
   async consume(key: string): Promise<ThrottleDecision> {
+    if (this.windows.length === 1) return this.consumeOne(key);
     const settled = await Promise.allSettled(this.windows.map((w) => w.limiter.consume(key)));
     const refused = settled.some((s) => s.status === 'rejected');
     if (refused) {
@@ -150,6 +156,19 @@ export class RateWindows {
       throw storeFailure(s.reason);
     });
     return this.decide(counts);
+  }
+
+  /** `consume` for a scope of one window (most of them): nothing to give back, one promise. */
+  private async consumeOne(key: string): Promise<ThrottleDecision> {
+    let count: Count;
+    try {
+      const res = await this.windows[0].limiter.consume(key);
+      count = { remaining: res.remainingPoints, resetMs: res.msBeforeNext, full: false };
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw storeFailure(err);
+      count = { remaining: 0, resetMs: err.msBeforeNext, full: true };
+    }
+    return this.decide([count]);
   }
 
   /** Reads the key's count in every window, without counting anything. */
@@ -180,12 +199,12 @@ export class RateWindows {
 
   /** Turns one count per window into a decision: refused when any window is full, waiting for the last of them. */
   decide(counts: readonly Count[]): ThrottleDecision {
-    const items = (f: (w: Window, c: Count) => string) =>
-      this.windows.map((w, i) => `"${w.name}";${f(w, counts[i])}`).join(', ');
-    const headers = {
-      'RateLimit-Policy': items((w) => `q=${w.points};w=${w.seconds}`),
-      RateLimit: items((_, c) => `r=${c.remaining};t=${Math.ceil(Math.max(0, c.resetMs) / 1000)}`),
-    };
+    let rateLimit = '';
+    for (let i = 0; i < counts.length; i++) {
+      const c = counts[i];
+      rateLimit += `${i ? ', ' : ''}"${this.windows[i].name}";r=${c.remaining};t=${Math.ceil(Math.max(0, c.resetMs) / 1000)}`;
+    }
+    const headers = { 'RateLimit-Policy': this.policy, RateLimit: rateLimit };
     const waits = counts.filter((c) => c.full).map((c) => Math.max(0, c.resetMs));
     if (waits.length === 0) return { allowed: true, headers };
     return { allowed: false, waitSeconds: Math.max(...waits) / 1000, headers };
@@ -371,7 +390,7 @@ export class ThrottleRegistry {
  * ServiceUnavailable.
  */
 export async function checkThrottles(throttles: readonly Throttle[], req: RequestInfo): Promise<Record<string, string>> {
-  const decisions = await Promise.all(throttles.map((t) => t.check(req)));
+  const decisions = throttles.length === 1 ? [await throttles[0].check(req)] : await Promise.all(throttles.map((t) => t.check(req)));
   const headers: Record<string, string> = {};
   for (const decision of decisions) {
     for (const [name, value] of Object.entries(decision.headers ?? {})) {

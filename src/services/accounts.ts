@@ -22,8 +22,11 @@ export interface UserRow {
   tokens_valid_after: number;
 }
 
+/** The columns of a user that authentication reads (src/db/hot.ts selects exactly these). */
+export type PrincipalRow = Pick<UserRow, 'id' | 'username' | 'email' | 'is_active' | 'is_staff' | 'is_superuser' | 'tokens_valid_after'>;
+
 /** The authenticated user of one request; its groups are read once, on first use. */
-export function toPrincipal(db: Db, row: UserRow): Principal {
+export function toPrincipal(db: Db, row: PrincipalRow): Principal {
   let groups: Promise<ReadonlySet<string>> | null = null;
   return {
     id: row.id,
@@ -46,6 +49,11 @@ export async function groupNames(db: Db, userId: number): Promise<ReadonlySet<st
 
 export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
   return (await hotQueries(db).userById(id)) as UserRow | undefined;
+}
+
+/** The principal columns of a user (what authentication needs). */
+export async function findPrincipalRow(db: Db, id: number): Promise<PrincipalRow | undefined> {
+  return (await hotQueries(db).principalById(id)) as PrincipalRow | undefined;
 }
 
 /** Exact (case-sensitive) username match, as Django's ModelBackend. */
@@ -71,21 +79,24 @@ export class TokenKeys {
    * The token row and its user for a key, or undefined. The row is found by the key's hash
    * and the hashes are compared again in constant time.
    */
-  async lookup(key: string): Promise<{ tokenId: number; lastUsed: number | null; user: UserRow } | undefined> {
+  async lookup(key: string): Promise<{ tokenId: number; lastUsed: number | null; user: PrincipalRow } | undefined> {
     const digest = hashKey(key);
-    const row = (await hotQueries(this.db).tokenWithUser(digest)) as
-      | (UserRow & { token_id: number; key_hash: string; token_last_used: number | null })
+    const row = (await hotQueries(this.db).tokenWithPrincipal(digest)) as
+      | (PrincipalRow & { token_id: number; key_hash: string; token_last_used: number | null })
       | undefined;
-    if (!row || !crypto.timingSafeEqual(Buffer.from(row.key_hash), Buffer.from(digest))) return undefined;
-    const { token_id, key_hash: _hash, token_last_used, ...user } = row;
-    return { tokenId: token_id, lastUsed: token_last_used, user };
+    if (!row || !crypto.timingSafeEqual(Buffer.from(row.key_hash, 'latin1'), Buffer.from(digest, 'latin1'))) return undefined;
+    return { tokenId: row.token_id, lastUsed: row.token_last_used, user: row };
+  }
+
+  /** Whether a key last used at `lastUsed` is due a `touch` (use is recorded at most once a minute). */
+  isTouchDue(lastUsed: number | null): boolean {
+    return lastUsed === null || this.now() - lastUsed >= 60_000;
   }
 
   /** Records use, at most once a minute per key (a write per request would not scale). */
   async touch(tokenId: number, lastUsed: number | null): Promise<void> {
-    const now = this.now();
-    if (lastUsed !== null && now - lastUsed < 60_000) return;
-    await this.db('authtoken_token').where({ id: tokenId }).update({ last_used: now });
+    if (!this.isTouchDue(lastUsed)) return;
+    await this.db('authtoken_token').where({ id: tokenId }).update({ last_used: this.now() });
   }
 
   async delete(tokenId: number): Promise<void> {
