@@ -175,12 +175,16 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       const throttleHeaders = state(ctx).throttleHeaders;
       if (throttleHeaders) ctx.set(throttleHeaders);
       if (result.headers) ctx.set(result.headers);
-      if (result.status !== 204) ctx.body = result.body ?? {};
+      if (result.status !== 204) {
+        // Koa would look the JSON type up (mime-types) for every object body: it is always this.
+        if (!ctx.res.hasHeader('Content-Type')) ctx.res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        ctx.body = result.body ?? {};
+      }
     },
   });
 
   for (const [id, handler] of Object.entries(handlers) as [OperationId, Handlers[OperationId]][]) {
-    backend.register(id, async (c: OpenAPIContext, ctx: Context) => {
+    backend.register(id, (c: OpenAPIContext, ctx: Context) => {
       const s = state(ctx);
       const gate = s.gate as Gate;
       const req = s.req as RequestInfo;
@@ -200,10 +204,8 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
   }
 
   for (const a of Object.values(authenticators)) {
-    backend.registerSecurityHandler(a.scheme, async (_c: OpenAPIContext, ctx: Context) => {
-      const found = await a.authenticate(state(ctx).req as RequestInfo);
-      return found ?? null;
-    });
+    // The authenticator's promise as it is (null: not its scheme); openapi-backend awaits it.
+    backend.registerSecurityHandler(a.scheme, (_c: OpenAPIContext, ctx: Context) => a.authenticate(state(ctx).req as RequestInfo));
   }
 
   await backend.init();

@@ -52,8 +52,16 @@ export class TokenBackend {
   private readonly signingKey: crypto.KeyObject;
   private readonly verifyingKey: crypto.KeyObject;
   private readonly kid: string | null;
+  /** jsonwebtoken's verify options, made once (they do not change per token). */
+  private readonly verifyOptions: jwt.VerifyOptions & { complete?: false };
 
   constructor(private readonly options: BackendOptions) {
+    this.verifyOptions = {
+      algorithms: [options.algorithm],
+      clockTolerance: options.leewaySeconds,
+      ...(options.issuer ? { issuer: options.issuer } : {}),
+      ...(options.audience ? { audience: options.audience } : {}),
+    };
     if (options.algorithm === 'HS256') {
       this.signingKey = this.verifyingKey = crypto.createSecretKey(Buffer.from(options.secretKey, 'utf8'));
       this.kid = null;
@@ -95,12 +103,7 @@ export class TokenBackend {
    */
   decode(token: string): Payload {
     try {
-      const payload = jwt.verify(token, this.verifyingKey, {
-        algorithms: [this.options.algorithm],
-        clockTolerance: this.options.leewaySeconds,
-        ...(this.options.issuer ? { issuer: this.options.issuer } : {}),
-        ...(this.options.audience ? { audience: this.options.audience } : {}),
-      });
+      const payload = jwt.verify(token, this.verifyingKey, this.verifyOptions);
       if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
         throw new TokenBackendError('Token is invalid or expired');
       }
