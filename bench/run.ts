@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: starts the service (compiled, as `npm start` runs it) and, in the same run,
+ * `npm run bench`: starts the service (compiled, exactly as `npm start` runs it: the same
+ * environment assignments and node flags) and, in the same run,
  * the bare node:http ceiling (bench/bare.ts) on the same SQLite file, loads each with
  * autocannon for the same scenarios one after the other, and prints req/s, p50/p99 latency,
  * the ratio to the ceiling and the service's RSS. Writes bench/results/latest.{json,md}.
@@ -21,10 +22,28 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
 /** BENCH_PROFILE=<dir>: run the service under `node --cpu-prof`, the profile written there on exit. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
+/** BENCH_NODE_ARGS: extra node flags for the service (such as --trace-gc), space-separated. */
+const EXTRA_NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 /** BENCH_CEILING=0: load the service only (quicker when comparing changes to the service). */
 const SKIP_CEILING = Boolean(PROFILE_DIR) || process.env.BENCH_CEILING === '0';
 const SECRET = 'bench-secret-key-0123456789-0123456789-abcdef';
 const PASSWORD = 'bench-pass-123';
+
+/**
+ * `npm start` as package.json writes it: its leading NAME=value assignments, then `node`, its
+ * flags and the script. The bench runs exactly that, so it measures what is shipped.
+ */
+function startCommand(): { env: Record<string, string>; args: string[] } {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
+    const [name, ...value] = (words.shift() as string).split('=');
+    env[name] = value.join('=');
+  }
+  if (words.shift() !== 'node') throw new Error(`bench: cannot read the start script ${JSON.stringify(pkg.scripts.start)}`);
+  return { env, args: words };
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -91,7 +110,8 @@ async function main(): Promise<void> {
   };
   const started = Date.now();
   const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : [];
-  const ours = spawn(process.execPath, [...profileArgs, path.join(ROOT, 'dist/src/main.js')], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const start = startCommand();
+  const ours = spawn(process.execPath, [...profileArgs, ...EXTRA_NODE_ARGS, ...start.args], { cwd: ROOT, env: { ...env, ...start.env }, stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/openapi.json`);
   const startupMs = Date.now() - started;
@@ -121,7 +141,13 @@ async function main(): Promise<void> {
 
   // The same service without throttles, to price the throttle check itself.
   const unthrottledPort = await freePort();
-  const unthrottled: ChildProcess = fork(path.join(__dirname, 'unthrottled.ts'), [String(unthrottledPort)], { execArgv: ['--import', 'tsx'], stdio: 'inherit', env });
+  // With the same node flags and environment as `npm start`, so that only the throttles differ.
+  const nodeFlags = start.args.filter((a) => a.startsWith('--'));
+  const unthrottled: ChildProcess = fork(path.join(__dirname, 'unthrottled.ts'), [String(unthrottledPort)], {
+    execArgv: ['--import', 'tsx', ...nodeFlags],
+    stdio: 'inherit',
+    env: { ...env, ...start.env },
+  });
   await new Promise((resolve) => unthrottled.once('message', resolve));
 
   const post = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, body: login };

@@ -15,11 +15,16 @@ import type { AuthInfo, Authenticator, Principal, RequestInfo } from './types';
  * whitespace only. A no-break space (0xA0) or NEL (0x85) is part of a value, as in DRF, where
  * JavaScript's `\s` would have split on it.
  */
-function authorizationParts(req: RequestInfo): string[] {
+function authorizationParts(req: RequestInfo): readonly string[] {
+  // Every authenticator of an operation reads the same request's header: split it once.
+  if (req === lastSplit.req) return lastSplit.parts;
   const header = req.headers.authorization;
   const value = Array.isArray(header) ? header[0] : header;
-  return value ? value.split(/[ \t\n\r\v\f]+/).filter(Boolean) : [];
+  const parts = value ? value.split(/[ \t\n\r\v\f]+/).filter(Boolean) : [];
+  lastSplit = { req, parts };
+  return parts;
 }
+let lastSplit: { readonly req: RequestInfo | null; readonly parts: readonly string[] } = { req: null, parts: [] };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const ASCII = /^[\x00-\x7f]*$/;
