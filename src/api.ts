@@ -142,7 +142,8 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       const principal = req.principal;
       // 2. authorize
       if (!principal && !gate.info.anonymous) throw new NotAuthenticated();
-      if (!(await gate.permission.hasPermission(req))) throw principal ? new PermissionDenied() : new NotAuthenticated();
+      const allowed = gate.permission.hasPermission(req);
+      if (!(allowed === true || (allowed !== false && (await allowed)))) throw principal ? new PermissionDenied() : new NotAuthenticated();
       // 3. throttle
       if (gate.throttles.length > 0) s.throttleHeaders = await checkThrottles(gate.throttles, req);
       // 4. the object the path names, as DRF's get_object(): 404 before any body error
@@ -173,7 +174,8 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       const result = c.response as { status: number; body?: unknown; headers?: Record<string, string> };
       ctx.status = result.status;
       const throttleHeaders = state(ctx).throttleHeaders;
-      if (throttleHeaders) ctx.set(throttleHeaders);
+      // Our own names and values (RateLimit, RateLimit-Policy): straight to Node's response.
+      if (throttleHeaders) for (const name in throttleHeaders) ctx.res.setHeader(name, throttleHeaders[name]);
       if (result.headers) ctx.set(result.headers);
       if (result.status !== 204) {
         // Koa would look the JSON type up (mime-types) for every object body: it is always this.

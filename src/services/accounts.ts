@@ -62,8 +62,14 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
 }
 
 export function hashKey(key: string): string {
-  return crypto.createHash('sha256').update(key, 'utf8').digest('hex');
+  return sha256Hex(key);
 }
+
+/** SHA-256 as hex: Node's one-shot crypto.hash where it exists (20.12+), a Hash object otherwise. */
+const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (text) => (crypto as unknown as { hash(algorithm: string, data: string, encoding: 'hex'): string }).hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 export class TokenKeys {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
