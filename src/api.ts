@@ -244,7 +244,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 function flatQuery(query: unknown): Partial<Record<string, string>> {
   const out: Record<string, string> = {};
   if (!query) return out;
-  for (const [k, v] of Object.entries((query ?? {}) as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(query as Record<string, unknown>)) {
     const last = Array.isArray(v) ? v[v.length - 1] : v;
     if (typeof last === 'string' || typeof last === 'number') out[k] = String(last);
   }
