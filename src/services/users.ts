@@ -7,7 +7,7 @@
  * Never logged: passwords, hashes, tokens, links, message bodies.
  */
 import type { Db } from '../db/knex';
-import { encodeUid, makeToken } from '../passwords/tokens';
+import { encodeUid, makeToken, type TokenPurpose } from '../passwords/tokens';
 import type { Settings } from '../settings';
 import type { Services } from '.';
 import type { UserRow } from './accounts';
@@ -163,10 +163,10 @@ export async function usersByEmail(db: Db, email: string, active: boolean): Prom
   return rows.filter((u) => Boolean(u.is_active) === active && Boolean(u.password) && !u.password.startsWith('!'));
 }
 
-/** `${SITE_URL}/` + the template with {uid} and {token} filled, for a fresh token of `user`. */
-function uidTokenLink(settings: Settings, template: string, user: UserRow, nowMs: number): string {
+/** `${SITE_URL}/` + the template with {uid} and {token} filled, for a fresh `purpose` token of `user`. */
+function uidTokenLink(settings: Settings, template: string, purpose: TokenPurpose, user: UserRow, nowMs: number): string {
   const uid = encodeUid(user.id);
-  const token = makeToken(user, settings.secretKey, nowMs);
+  const token = makeToken(purpose, user, settings.secretKey, nowMs);
   const path = template.replace(/^\/+/, '').split('{uid}').join(uid).split('{token}').join(token);
   return `${settings.mail.siteUrl}/${path}`;
 }
@@ -189,7 +189,7 @@ export function passwordResetMessage(settings: Settings, user: UserRow, nowMs: n
       `Someone asked to reset the password of your account on ${site}.`,
       '',
       'To choose a new password, open this page:',
-      uidTokenLink(settings, settings.mail.passwordResetConfirmUrl, user, nowMs),
+      uidTokenLink(settings, settings.mail.passwordResetConfirmUrl, 'password-reset', user, nowMs),
       '',
       `Your username, in case you have forgotten it: ${user.username}`,
       '',
@@ -210,7 +210,7 @@ export function activationMessage(settings: Settings, user: UserRow, nowMs: numb
       `Welcome to ${site}.`,
       '',
       'To activate your account, open this page:',
-      uidTokenLink(settings, settings.mail.activationUrl, user, nowMs),
+      uidTokenLink(settings, settings.mail.activationUrl, 'activation', user, nowMs),
       '',
       `The ${site} team`,
     ].join('\n'),
