@@ -18,7 +18,6 @@ import {
   createUser,
   deleteUser,
   normalizeEmail,
-  normalizeUsername,
   passwordResetMessage,
   publicUser,
   sendMail,
@@ -28,6 +27,7 @@ import {
   usersByEmail,
   type PublicUser,
 } from '../services/users';
+import { normalizeUsername, USERNAME_MAX_LENGTH } from '../username';
 import type { Call, Handler, OperationId } from './types';
 
 const REQUIRED = 'This field is required.';
@@ -41,7 +41,6 @@ const INVALID_UID = "Invalid user id or user doesn't exist.";
 const INVALID_TOKEN = 'Invalid token for given user.';
 const STALE_TOKEN = 'Stale token for given user.';
 const ACTIVATION_OFF = 'Account activation is not enabled.';
-const USERNAME_MAX_LENGTH = 150;
 
 /** What the helpers below need of a call (any operation's). */
 type CallContext = Pick<Call, 'services' | 'req' | 'loginGuard'>;

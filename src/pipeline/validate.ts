@@ -9,6 +9,7 @@ import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { decimalError, parsePythonInt, type DecimalRules } from '../decimal';
 import { NotFound, ValidationError, type FieldErrors } from '../errors';
+import { INVALID_USERNAME, isValidUsername } from '../username';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Schema = Record<string, any>;
@@ -33,12 +34,14 @@ export function characterErrors(value: string): string[] {
   return errors;
 }
 
-/** Teaches openapi-backend's Ajv our formats and the `x-decimal` and `x-prohibit-chars` keywords. */
+/** Teaches openapi-backend's Ajv our formats (email, username) and the `x-decimal` and `x-prohibit-chars` keywords. */
 export function customizeAjv(ajv: Ajv): Ajv {
   addFormats(ajv);
   ajv.addFormat('email', { type: 'string', validate: (v: string) => EMAIL.test(v) && !v.includes('..') });
   ajv.addFormat('email-or-blank', { type: 'string', validate: (v: string) => v === '' || (EMAIL.test(v) && !v.includes('..')) });
-  for (const keyword of ['x-pattern-message', 'x-trim', 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
+  // The one username rule (src/username.ts), not a `pattern`: other tools compile a pattern without the `u` flag.
+  ajv.addFormat('username', { type: 'string', validate: isValidUsername });
+  for (const keyword of ['x-trim', 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
   ajv.addKeyword({
     keyword: 'x-prohibit-chars',
     type: 'string',
@@ -176,9 +179,10 @@ function message(e: ErrorObject): string {
     case 'maximum':
       return `Ensure this value is less than or equal to ${p.limit}.`;
     case 'format':
+      if (p.format === 'username') return INVALID_USERNAME;
       return String(p.format).startsWith('email') ? 'Enter a valid email address.' : 'Enter a valid value.';
     case 'pattern':
-      return schema['x-pattern-message'] ?? 'This value does not match the required pattern.';
+      return 'This value does not match the required pattern.';
     case 'enum':
       return `"${String(e.data)}" is not a valid choice.`;
     default:
