@@ -678,7 +678,10 @@ export interface components {
             re_password?: string;
             username: components["schemas"]["Username"];
         };
-        /** @description Django's UnicodeUsernameValidator: letters (any script), digits and @/./+/-/_, up to 150 characters. */
+        /**
+         * Format: username
+         * @description Django's UnicodeUsernameValidator, in words. After NFKC normalisation (Django's normalize_username): 1 to 150 letters, digits and combining marks of any script, and the characters @ . + - _; no invisible character (a default-ignorable code point or a variation selector) and no combining mark at the start. Otherwise 400 "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters." Unique whatever the letter case: two names are the same when they are equal after NFKC, Unicode lower-casing and NFKC again.
+         */
         Username: string;
         UsernameInput: {
             username: string;

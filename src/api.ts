@@ -16,7 +16,7 @@ import { permissionFor } from './policies/permissions';
 import { checkThrottles, type LoginGuard } from './policies/throttling';
 import type { Authenticator, OperationInfo, Permission, RequestInfo, Throttle } from './policies/types';
 import { createBodyReader } from './pipeline/readBody';
-import { bodySchema, coerceBody, customizeAjv, prohibitNulCharacters, validationError } from './pipeline/validate';
+import { bodySchema, coerceBody, customizeAjv, prohibitUnsafeCharacters, validationError } from './pipeline/validate';
 import { installRouteTable } from './routing';
 import type { Services } from './services';
 import type { Spec } from './spec';
@@ -87,7 +87,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
     if (op.requestBody || op.parameters?.length || item.parameters?.length) hasInput.add(info.operationId);
   }
   const definition = structuredClone(spec.document);
-  prohibitNulCharacters(definition.components);
+  prohibitUnsafeCharacters(definition);
   const backend = new OpenAPIBackend({
     definition: definition as never,
     strict: true,

@@ -1,10 +1,11 @@
 /**
  * The reads and writes the management commands make on auth_user, auth_group and
  * auth_user_groups. Lookups by name are exact (Django's get_by_natural_key); the uniqueness of
- * usernames is case-insensitive, as the database's lower(username) index enforces.
+ * usernames is the API's (services/users.ts usernameTaken, whatever the letter case).
  */
 import type { Db } from '../db/knex';
 import { findUserByUsername, type UserRow } from '../services/accounts';
+import { userRow } from '../services/users';
 import { CommandError } from './args';
 
 export const USERNAME_TAKEN = 'That username is already taken.';
@@ -48,29 +49,10 @@ export async function getGroup(db: Db, name: string): Promise<GroupRow> {
   return group;
 }
 
-/** True when a user has this username in any letter case. */
-export async function usernameTaken(db: Db, username: string): Promise<boolean> {
-  // The database's lower(), the same function as the unique index's.
-  return Boolean(await db('auth_user').whereRaw('lower(username) = lower(?)', [username]).first('id'));
-}
-
 /** Inserts the user; returns its id. Raises CommandError(USERNAME_TAKEN) on a duplicate. */
 export async function insertUser(db: Db, user: NewUser, now: number): Promise<number> {
   try {
-    const [row] = await db('auth_user')
-      .insert({
-        username: user.username,
-        email: user.email,
-        password: user.password,
-        is_staff: user.isStaff,
-        is_superuser: user.isSuperuser,
-        is_active: user.isActive,
-        first_name: '',
-        last_name: '',
-        date_joined: now,
-        last_login: null,
-      })
-      .returning('id');
+    const [row] = await db('auth_user').insert(userRow({ ...user, dateJoined: now })).returning('id');
     return typeof row === 'object' ? (row as { id: number }).id : (row as number);
   } catch (err) {
     // Taken between the check and the insert.

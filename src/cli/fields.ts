@@ -1,26 +1,23 @@
 /**
- * Django's field checks for the values an operator types: AbstractUser.username
- * (UnicodeUsernameValidator, max_length 150), AbstractUser.email (EmailValidator,
+ * Django's field checks for the values an operator types: AbstractUser.username (the one
+ * username rule of src/username.ts, as the API's), AbstractUser.email (EmailValidator,
  * max_length 254) and Group.name (max_length 150), with Django's messages. Lengths count code
  * points, as Python's len(str) does.
  */
 import net from 'node:net';
 import { domainToASCII } from 'node:url';
+import { INVALID_USERNAME, isValidUsername, normalizeUsername, USERNAME_MAX_LENGTH } from '../username';
 
-export const USERNAME_MAX_LENGTH = 150;
+export { INVALID_USERNAME, USERNAME_MAX_LENGTH };
 export const EMAIL_MAX_LENGTH = 254;
 export const GROUP_NAME_MAX_LENGTH = 150;
 
 export const BLANK = 'This field cannot be blank.';
-export const INVALID_USERNAME = 'Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.';
 export const INVALID_EMAIL = 'Enter a valid email address.';
 
-/** UnicodeUsernameValidator's `^[\w.@+-]+\Z`, Python's str `\w` being letters, numbers and `_`. */
-const USERNAME = /^[\p{L}\p{N}_.@+-]+$/u;
-
-/** AbstractBaseUser.normalize_username (NFKC) after CharField's strip. */
-export function normalizeUsername(raw: string): string {
-  return raw.trim().normalize('NFKC');
+/** A typed username as the API reads one: CharField's strip, then the one normalisation (NFKC). */
+export function cleanUsername(raw: string): string {
+  return normalizeUsername(raw.trim());
 }
 
 /**
@@ -31,7 +28,7 @@ export function normalizeUsername(raw: string): string {
 export function usernameErrors(username: string): string[] {
   if (username === '') return [BLANK];
   const errors: string[] = [];
-  if (!USERNAME.test(username)) errors.push(INVALID_USERNAME);
+  if (!isValidUsername(username)) errors.push(INVALID_USERNAME);
   const length = lengthError(username, USERNAME_MAX_LENGTH);
   if (length) errors.push(length);
   return errors;

@@ -6,13 +6,13 @@
  *
  * Identity. A Django user is the same as a user here when the usernames are equal and so is
  * date_joined (to the millisecond): Django sets date_joined once, at creation, and nothing
- * changes it. A user here whose username equals a Django user's case-insensitively (as the
- * unique index here compares them) but who is not that user is a clash; so are two Django
- * users whose usernames differ only in letter case (Django allows them; one account here), and,
- * unless `renumber`, a Django user whose id is taken here by another user. Any clash stops
- * the import before it commits. The password hash is not part of identity: it changes for the
- * same person (this service upgrades a PBKDF2 hash to argon2id at the first login; Django
- * re-hashes when its iteration count rises).
+ * changes it. A user here whose username is the Django user's whatever the letter case (the
+ * key the unique index here compares, src/username.ts) but who is not that user is a clash; so
+ * are two Django users whose usernames differ only in letter case (Django allows them; one
+ * account here), and, unless `renumber`, a Django user whose id is taken here by another user.
+ * Any clash stops the import before it commits. The password hash is not part of identity: it
+ * changes for the same person (this service upgrades a PBKDF2 hash to argon2id at the first
+ * login; Django re-hashes when its iteration count rises).
  *
  * Ids. New users keep their Django id, so JWTs (`user_id`), keys and outstanding tokens that
  * name them line up. A user already here keeps the id it has. With `renumber`, a Django user
@@ -28,6 +28,8 @@
 import { isPostgres, type Db } from '../db/knex';
 import { decimalError, fromCents, type DecimalRules } from '../decimal';
 import { hashKey } from '../services/accounts';
+import { userRow as newUserRow } from '../services/users';
+import { usernameKey } from '../username';
 import { loadSpec } from '../spec';
 import { CommandError, UsageError } from './args';
 import {
@@ -108,6 +110,8 @@ export function parseMenuColumns(spec: string | undefined): MenuColumns {
 interface OurUser {
   id: number;
   username: string;
+  /** Ours: the key stored with the username (the unique index's); a Django user's: computed. */
+  username_key: string;
   password: string;
   email: string;
   first_name: string;
@@ -262,6 +266,7 @@ class Importer {
     return {
       id,
       username,
+      username_key: usernameKey(username),
       password: row.password,
       email: this.read(t, label, 'email', row.email, djangoText),
       first_name: this.read(t, label, 'first_name', row.first_name, djangoText),
@@ -276,10 +281,11 @@ class Importer {
 
   private async users(): Promise<void> {
     const counts = emptyCounts();
-    const ours = ((await this.trx('auth_user').select(...USER_COLUMNS)) as Row[]).map(
+    const ours = ((await this.trx('auth_user').select(...USER_COLUMNS, 'username_key')) as Row[]).map(
       (r): OurUser => ({
         id: Number(r.id),
         username: String(r.username),
+        username_key: String(r.username_key),
         password: String(r.password),
         email: String(r.email),
         first_name: String(r.first_name),
@@ -291,7 +297,7 @@ class Importer {
         last_login: r.last_login === null ? null : Number(r.last_login),
       }),
     );
-    const byName = new Map(ours.map((u) => [u.username.toLowerCase(), u]));
+    const byName = new Map(ours.map((u) => [u.username_key, u]));
     const byId = new Map(ours.map((u) => [u.id, u]));
     const djangoNames = new Map<string, DjangoUser>();
     const clashes: string[] = [];
@@ -303,7 +309,7 @@ class Importer {
       const inserts: Row[] = [];
       for (const row of rows) {
         const d = this.djangoUser(row);
-        const folded = d.username.toLowerCase();
+        const folded = d.username_key;
         const twin = djangoNames.get(folded);
         if (twin) {
           clashes.push(`the Django users '${twin.username}' (id ${twin.id}) and '${d.username}' (id ${d.id}) differ only in letter case, and usernames here are unique whatever their case`);
@@ -670,19 +676,19 @@ function profileChanges(d: DjangoUser, mine: OurUser): Partial<OurUser> {
 }
 
 function userRow(d: DjangoUser, id: number | undefined): Row {
-  return {
-    ...(id === undefined ? {} : { id }),
+  return newUserRow({
+    id,
     username: d.username,
     password: d.password,
     email: d.email,
-    first_name: d.first_name,
-    last_name: d.last_name,
-    is_staff: d.is_staff,
-    is_superuser: d.is_superuser,
-    is_active: d.is_active,
-    date_joined: d.date_joined,
-    last_login: d.last_login,
-  };
+    firstName: d.first_name,
+    lastName: d.last_name,
+    isStaff: d.is_staff,
+    isSuperuser: d.is_superuser,
+    isActive: d.is_active,
+    dateJoined: d.date_joined,
+    lastLogin: d.last_login,
+  });
 }
 
 /** The first few items, and how many more. */

@@ -5,6 +5,7 @@
  * cents: never a binary float.
  */
 import type { Knex } from 'knex';
+import { usernameKey } from '../username';
 
 interface Migration {
   name: string;
@@ -94,6 +95,45 @@ const migrations: Migration[] = [
       ]) {
         await db.schema.dropTableIfExists(table);
       }
+    },
+  },
+  {
+    // Usernames are unique by a key computed in code (src/username.ts), not by SQL lower():
+    // SQLite's folds ASCII only, PostgreSQL's all of Unicode, so the two databases disagreed
+    // on which names were taken (#14).
+    name: '0002_username_key',
+    async up(db) {
+      // 300: twice the username's 150, as U+0130 lower-cases to two code points. SQLite adds a
+      // NOT NULL column only with a default; PostgreSQL drops it below, SQLite cannot without
+      // rebuilding auth_user (which, in a transaction with foreign keys on, would cascade).
+      await db.schema.alterTable('auth_user', (t) => {
+        t.string('username_key', 300).notNullable().defaultTo('');
+      });
+      const users = (await db('auth_user').orderBy('id').select('id', 'username')) as { id: number; username: string }[];
+      const owners = new Map<string, { id: number; username: string }>();
+      const clashes: string[] = [];
+      for (const user of users) {
+        const key = usernameKey(user.username);
+        const owner = owners.get(key);
+        if (owner) clashes.push(`'${owner.username}' (id ${owner.id}) and '${user.username}' (id ${user.id})`);
+        else owners.set(key, user);
+        await db('auth_user').where({ id: user.id }).update({ username_key: key });
+      }
+      if (clashes.length > 0) {
+        // Possible on SQLite, whose old index let "Ädminx" and "ädminx" both in. Nothing is changed.
+        throw new Error(
+          `usernames that are the same name whatever their letter case: ${clashes.join(', ')}; ` +
+            'rename all but one of each (UPDATE auth_user SET username = … WHERE id = …), then migrate again',
+        );
+      }
+      await db.raw('DROP INDEX auth_user_username_ci');
+      await db.raw('CREATE UNIQUE INDEX auth_user_username_key ON auth_user (username_key)');
+      if (db.client.config.client === 'pg') await db.raw('ALTER TABLE auth_user ALTER COLUMN username_key DROP DEFAULT');
+    },
+    async down(db) {
+      await db.raw('DROP INDEX auth_user_username_key');
+      await db.raw('ALTER TABLE auth_user DROP COLUMN username_key');
+      await db.raw('CREATE UNIQUE INDEX auth_user_username_ci ON auth_user (lower(username))');
     },
   },
 ];

@@ -7,7 +7,7 @@
  */
 import { NotAuthenticated, PermissionDenied, ValidationError, type FieldErrors } from '../errors';
 import { hashPassword } from '../passwords/hashers';
-import { checkToken, decodeUid } from '../passwords/tokens';
+import { checkToken, decodeUid, type TokenPurpose } from '../passwords/tokens';
 import { validatePassword } from '../passwords/validators';
 import { findUserById, findUserByUsername, type UserRow } from '../services/accounts';
 import { checkPassword } from '../services/credentials';
@@ -18,7 +18,6 @@ import {
   createUser,
   deleteUser,
   normalizeEmail,
-  normalizeUsername,
   passwordResetMessage,
   publicUser,
   sendMail,
@@ -28,6 +27,7 @@ import {
   usersByEmail,
   type PublicUser,
 } from '../services/users';
+import { normalizeUsername, USERNAME_MAX_LENGTH } from '../username';
 import type { Call, Handler, OperationId } from './types';
 
 const REQUIRED = 'This field is required.';
@@ -41,7 +41,6 @@ const INVALID_UID = "Invalid user id or user doesn't exist.";
 const INVALID_TOKEN = 'Invalid token for given user.';
 const STALE_TOKEN = 'Stale token for given user.';
 const ACTIVATION_OFF = 'Account activation is not enabled.';
-const USERNAME_MAX_LENGTH = 150;
 
 /** What the helpers below need of a call (any operation's). */
 type CallContext = Pick<Call, 'services' | 'req' | 'loginGuard'>;
@@ -122,15 +121,16 @@ async function destroyUser(call: CallContext, target: UserRow, currentPassword: 
 }
 
 /**
- * djoser's UidAndTokenSerializer: the uid must name a user and the token be valid for them
- * (Django's default_token_generator, PASSWORD_RESET_TIMEOUT).
+ * djoser's UidAndTokenSerializer: the uid must name a user and the token be valid for them and
+ * for `purpose` (an activation token does not reset a password, nor the other way round), made
+ * at most PASSWORD_RESET_TIMEOUT ago.
  */
-async function userFromUidAndToken(call: CallContext, uid: string, token: string): Promise<UserRow> {
+async function userFromUidAndToken(call: CallContext, purpose: TokenPurpose, uid: string, token: string): Promise<UserRow> {
   const { db, settings, now } = call.services;
   const id = decodeUid(uid);
   const user = id === null ? undefined : await findUserById(db, id);
   if (!user) throw ValidationError.field('uid', INVALID_UID);
-  if (!checkToken(user, token, settings.secretKey, now(), settings.users.passwordResetTimeoutSeconds)) {
+  if (!checkToken(purpose, user, token, settings.secretKey, now(), settings.users.passwordResetTimeoutSeconds)) {
     throw ValidationError.field('token', INVALID_TOKEN);
   }
   return user;
@@ -275,7 +275,7 @@ export const userHandlers = {
     const errors = new FieldErrorList();
     if (retype) requirePresent(errors, 're_new_password', body.re_new_password);
     errors.raiseIfAny();
-    const user = await userFromUidAndToken(call, body.uid, body.token);
+    const user = await userFromUidAndToken(call, 'password-reset', body.uid, body.token);
     checkNewPassword('new_password', body.new_password, user);
     if (retype && body.new_password !== body.re_new_password) throw ValidationError.nonField(PASSWORD_MISMATCH);
 
@@ -290,7 +290,7 @@ export const userHandlers = {
   async activation(call) {
     const { db } = call.services;
     const body = call.body as { uid: string; token: string };
-    const user = await userFromUidAndToken(call, body.uid, body.token);
+    const user = await userFromUidAndToken(call, 'activation', body.uid, body.token);
     if (user.is_active) throw new PermissionDenied(STALE_TOKEN);
     await db('auth_user').where({ id: user.id }).update({ is_active: true });
     return { status: 204 };

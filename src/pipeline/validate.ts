@@ -9,6 +9,7 @@ import type { ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { decimalError, parsePythonInt, type DecimalRules } from '../decimal';
 import { NotFound, ValidationError, type FieldErrors } from '../errors';
+import { INVALID_USERNAME, isValidUsername } from '../username';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Schema = Record<string, any>;
@@ -16,19 +17,39 @@ type Schema = Record<string, any>;
 /** Django's EmailValidator, in short: a local part, an @, a dotted domain. */
 const EMAIL = /^(?!\.)[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
-/** Teaches openapi-backend's Ajv our formats and the `x-decimal` keyword. */
+/** A UTF-16 surrogate without its other half: what a JSON `\ud800` escape makes, and what no UTF-8 column can store. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * DRF CharField's character checks, with its messages: no NUL (ProhibitNullCharactersValidator)
+ * and no surrogate (ProhibitSurrogateCharactersValidator; in Python's str only a lone one can
+ * be left, so it is the first unpaired one that is named).
+ * @returns the messages; empty when the string may be stored as it is.
+ */
+export function characterErrors(value: string): string[] {
+  const errors: string[] = [];
+  if (value.includes('\u0000')) errors.push('Null characters are not allowed.');
+  const lone = LONE_SURROGATE.exec(value);
+  if (lone) errors.push(`Surrogate characters are not allowed: U+${lone[0].charCodeAt(0).toString(16).toUpperCase()}.`);
+  return errors;
+}
+
+/** Teaches openapi-backend's Ajv our formats (email, username) and the `x-decimal` and `x-prohibit-chars` keywords. */
 export function customizeAjv(ajv: Ajv): Ajv {
   addFormats(ajv);
   ajv.addFormat('email', { type: 'string', validate: (v: string) => EMAIL.test(v) && !v.includes('..') });
   ajv.addFormat('email-or-blank', { type: 'string', validate: (v: string) => v === '' || (EMAIL.test(v) && !v.includes('..')) });
-  for (const keyword of ['x-pattern-message', 'x-trim', 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
+  // The one username rule (src/username.ts), not a `pattern`: other tools compile a pattern without the `u` flag.
+  ajv.addFormat('username', { type: 'string', validate: isValidUsername });
+  for (const keyword of ['x-trim', 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
   ajv.addKeyword({
-    keyword: 'x-no-nul',
+    keyword: 'x-prohibit-chars',
     type: 'string',
     errors: true,
-    validate: function noNul(_on: boolean, data: string): boolean {
-      if (!data.includes('\u0000')) return true;
-      (noNul as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'x-no-nul', message: 'Null characters are not allowed.', params: {} }];
+    validate: function prohibitChars(_on: boolean, data: string): boolean {
+      const messages = characterErrors(data);
+      if (messages.length === 0) return true;
+      (prohibitChars as unknown as { errors: Partial<ErrorObject>[] }).errors = messages.map((message) => ({ keyword: 'x-prohibit-chars', message, params: {} }));
       return false;
     },
   });
@@ -47,16 +68,20 @@ export function customizeAjv(ajv: Ajv): Ajv {
 }
 
 /**
- * Marks every string schema of the document with `x-no-nul`: DRF's CharField refuses NUL
- * characters in any string it reads (ProhibitNullCharactersValidator). Mutates `document`.
+ * Marks every string schema of the document with `x-prohibit-chars` (characterErrors), as
+ * DRF's CharField checks every string it reads: in components and inline in paths, in bodies,
+ * path, header and cookie parameters. Not query parameters: DRF reads them without a
+ * CharField (its SearchFilter drops NULs, as menu.ts does), and percent-decoding cannot make a
+ * lone surrogate. Mutates `node`.
  */
-export function prohibitNulCharacters(node: unknown): void {
+export function prohibitUnsafeCharacters(node: unknown): void {
   if (Array.isArray(node)) {
-    node.forEach(prohibitNulCharacters);
+    node.forEach(prohibitUnsafeCharacters);
   } else if (node && typeof node === 'object') {
     const o = node as Schema;
-    if (o.type === 'string' && !('x-decimal' in o)) o['x-no-nul'] = true;
-    for (const v of Object.values(o)) prohibitNulCharacters(v);
+    if (o.in === 'query') return;
+    if (o.type === 'string' && !('x-decimal' in o)) o['x-prohibit-chars'] = true;
+    for (const v of Object.values(o)) prohibitUnsafeCharacters(v);
   }
 }
 
@@ -154,9 +179,10 @@ function message(e: ErrorObject): string {
     case 'maximum':
       return `Ensure this value is less than or equal to ${p.limit}.`;
     case 'format':
+      if (p.format === 'username') return INVALID_USERNAME;
       return String(p.format).startsWith('email') ? 'Enter a valid email address.' : 'Enter a valid value.';
     case 'pattern':
-      return schema['x-pattern-message'] ?? 'This value does not match the required pattern.';
+      return 'This value does not match the required pattern.';
     case 'enum':
       return `"${String(e.data)}" is not a valid choice.`;
     default:

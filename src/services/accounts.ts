@@ -13,6 +13,8 @@ export interface UserRow {
   last_login: number | null;
   is_superuser: boolean | number;
   username: string;
+  /** The username's comparison key (src/username.ts usernameKey), unique. */
+  username_key: string;
   first_name: string;
   last_name: string;
   email: string;

@@ -1,5 +1,6 @@
 /**
- * djoser's user accounts, below HTTP: how a user is shown, username uniqueness, creating a
+ * djoser's user accounts, below HTTP: how a user is shown, username uniqueness, the row of a
+ * new user (for every insert: the API, the management commands, the Django import), creating a
  * user, changing a password (and signing the user out everywhere), and the password-reset
  * and activation mails with their uid/token links. Nothing here knows about requests or
  * status codes; handlers/users.ts is the serializer layer that turns outcomes into DRF errors.
@@ -7,8 +8,9 @@
  * Never logged: passwords, hashes, tokens, links, message bodies.
  */
 import type { Db } from '../db/knex';
-import { encodeUid, makeToken } from '../passwords/tokens';
+import { encodeUid, makeToken, type TokenPurpose } from '../passwords/tokens';
 import type { Settings } from '../settings';
+import { usernameKey } from '../username';
 import type { Services } from '.';
 import type { UserRow } from './accounts';
 import type { Message } from './mail';
@@ -28,14 +30,6 @@ export function publicUser(row: Pick<UserRow, 'email' | 'username'>): PublicUser
   return { email: row.email, username: row.username };
 }
 
-/**
- * Django's `AbstractBaseUser.normalize_username`: NFKC, so look-alike compatibility characters
- * (full-width letters, ligatures) cannot make a second account for the same name.
- */
-export function normalizeUsername(username: string): string {
-  return username.normalize('NFKC');
-}
-
 /** Django's `BaseUserManager.normalize_email`: the domain part lowercased, the local part kept. */
 export function normalizeEmail(email: string): string {
   const at = email.lastIndexOf('@');
@@ -43,14 +37,22 @@ export function normalizeEmail(email: string): string {
 }
 
 /**
- * Is `username` taken? Compared case-insensitively with SQL `lower()`, the same function the
- * unique index `auth_user_username_ci` uses, so this check and the index always agree.
- * `self` is the user asking to be renamed: their own row counts only for an exact match (djoser
- * refuses "rename to my own name", as its UniqueValidator runs without an instance), so they
- * may still change the case of their own name.
+ * The username columns of a row: the name and its comparison key (src/username.ts), which the
+ * unique index `auth_user_username_key` holds. Every write of a username writes both, from here.
+ */
+export function usernameColumns(username: string): { username: string; username_key: string } {
+  return { username, username_key: usernameKey(username) };
+}
+
+/**
+ * Is `username` taken? Compared by key, as the unique index compares, so this check and the
+ * index always agree, on SQLite and PostgreSQL alike. `self` is the user asking to be renamed:
+ * their own row counts only for an exact match (djoser refuses "rename to my own name", as its
+ * UniqueValidator runs without an instance), so they may still change the case of their own
+ * name.
  */
 export async function usernameTaken(db: Db, username: string, self?: { id: number; username: string }): Promise<boolean> {
-  const rows = (await db('auth_user').whereRaw('lower(username) = lower(?)', [username]).select('id', 'username')) as {
+  const rows = (await db('auth_user').where({ username_key: usernameKey(username) }).select('id', 'username')) as {
     id: number;
     username: string;
   }[];
@@ -61,6 +63,43 @@ export async function usernameTaken(db: Db, username: string, self?: { id: numbe
 export function isUniqueViolation(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+/** What a new user is made of; the username already normalised and checked. */
+export interface UserFields {
+  /** Set only to keep an id from elsewhere (the Django import); the database picks one otherwise. */
+  readonly id?: number;
+  readonly username: string;
+  readonly email: string;
+  /** The stored hash, or an unusable-password marker: never a raw password. */
+  readonly password: string;
+  readonly firstName?: string;
+  readonly lastName?: string;
+  readonly isStaff?: boolean;
+  readonly isSuperuser?: boolean;
+  /** Defaults to true. */
+  readonly isActive?: boolean;
+  /** Epoch milliseconds. */
+  readonly dateJoined: number;
+  readonly lastLogin?: number | null;
+}
+
+/** The auth_user row for a new user. Every insert of a user (API, commands, import, tests) builds its row here. */
+export function userRow(user: UserFields): Omit<UserRow, 'id'> & { id?: number } {
+  return {
+    ...(user.id === undefined ? {} : { id: user.id }),
+    ...usernameColumns(user.username),
+    email: user.email,
+    password: user.password,
+    first_name: user.firstName ?? '',
+    last_name: user.lastName ?? '',
+    is_staff: user.isStaff ?? false,
+    is_superuser: user.isSuperuser ?? false,
+    is_active: user.isActive ?? true,
+    last_login: user.lastLogin ?? null,
+    date_joined: user.dateJoined,
+    tokens_valid_after: 0,
+  };
 }
 
 export interface NewUser {
@@ -76,19 +115,7 @@ export interface NewUser {
  * the name: a concurrent registration that won the race after the caller's check.
  */
 export async function createUser(services: Services, user: NewUser): Promise<UserRow> {
-  const row = {
-    username: user.username,
-    email: user.email,
-    password: user.passwordHash,
-    first_name: '',
-    last_name: '',
-    is_staff: false,
-    is_superuser: false,
-    is_active: user.isActive,
-    last_login: null,
-    date_joined: services.now(),
-    tokens_valid_after: 0,
-  };
+  const row = userRow({ username: user.username, email: user.email, password: user.passwordHash, isActive: user.isActive, dateJoined: services.now() });
   try {
     const [inserted] = await services.db('auth_user').insert(row).returning('id');
     const id = typeof inserted === 'object' ? (inserted as { id: number }).id : (inserted as number);
@@ -102,7 +129,7 @@ export async function createUser(services: Services, user: NewUser): Promise<Use
 /** Renames a user. Raises UsernameTaken when the unique index refuses the name. */
 export async function changeUsername(db: Db, userId: number, username: string): Promise<void> {
   try {
-    await db('auth_user').where({ id: userId }).update({ username });
+    await db('auth_user').where({ id: userId }).update(usernameColumns(username));
   } catch (err) {
     if (isUniqueViolation(err)) throw new UsernameTaken(undefined, { cause: err });
     throw err;
@@ -163,10 +190,10 @@ export async function usersByEmail(db: Db, email: string, active: boolean): Prom
   return rows.filter((u) => Boolean(u.is_active) === active && Boolean(u.password) && !u.password.startsWith('!'));
 }
 
-/** `${SITE_URL}/` + the template with {uid} and {token} filled, for a fresh token of `user`. */
-function uidTokenLink(settings: Settings, template: string, user: UserRow, nowMs: number): string {
+/** `${SITE_URL}/` + the template with {uid} and {token} filled, for a fresh `purpose` token of `user`. */
+function uidTokenLink(settings: Settings, template: string, purpose: TokenPurpose, user: UserRow, nowMs: number): string {
   const uid = encodeUid(user.id);
-  const token = makeToken(user, settings.secretKey, nowMs);
+  const token = makeToken(purpose, user, settings.secretKey, nowMs);
   const path = template.replace(/^\/+/, '').split('{uid}').join(uid).split('{token}').join(token);
   return `${settings.mail.siteUrl}/${path}`;
 }
@@ -189,7 +216,7 @@ export function passwordResetMessage(settings: Settings, user: UserRow, nowMs: n
       `Someone asked to reset the password of your account on ${site}.`,
       '',
       'To choose a new password, open this page:',
-      uidTokenLink(settings, settings.mail.passwordResetConfirmUrl, user, nowMs),
+      uidTokenLink(settings, settings.mail.passwordResetConfirmUrl, 'password-reset', user, nowMs),
       '',
       `Your username, in case you have forgotten it: ${user.username}`,
       '',
@@ -210,7 +237,7 @@ export function activationMessage(settings: Settings, user: UserRow, nowMs: numb
       `Welcome to ${site}.`,
       '',
       'To activate your account, open this page:',
-      uidTokenLink(settings, settings.mail.activationUrl, user, nowMs),
+      uidTokenLink(settings, settings.mail.activationUrl, 'activation', user, nowMs),
       '',
       `The ${site} team`,
     ].join('\n'),

@@ -2,8 +2,9 @@
  * simplejwt's tokens: access and refresh JWTs with `token_type`, `exp`, `iat`, `jti` and
  * `user_id`; every refresh token recorded as outstanding so it can be blacklisted; rotation
  * with reuse detection (a rotated-away refresh token presented again revokes its family);
- * per-user revocation of access tokens (auth_user.tokens_valid_after, compared with the issue
- * time in milliseconds that our UUIDv7 jti carries). Errors are TokenError (simplejwt's
+ * per-user revocation of every token, access and refresh, recorded here or not
+ * (auth_user.tokens_valid_after, compared with the issue time in milliseconds that our UUIDv7
+ * jti carries, or with `iat` for a token minted elsewhere). Errors are TokenError (simplejwt's
  * messages) and know nothing of HTTP; handlers translate them.
  */
 import crypto from 'node:crypto';
@@ -154,8 +155,23 @@ export class JwtService {
   }
 
   /**
-   * Checks a refresh token (type, blacklist) and returns its payload and outstanding row.
-   * A blacklisted token that rotation replaced is a stolen one: its whole family is revoked.
+   * Raises TokenError('Token is invalid or expired') when the token was issued before its
+   * user's `tokens_valid_after` (logout-all, a password change). Blacklisting the user's
+   * outstanding rows is not enough: a refresh token with no row here (one Django signed with
+   * the same SECRET_KEY, or one from before the table was flushed) has nothing to blacklist
+   * (#14). A token naming no user, or a user that no longer exists, is not revoked here.
+   */
+  private async assertNotRevoked(payload: Payload): Promise<void> {
+    const userId = userIdOf(payload);
+    if (userId === null) return;
+    if (this.isRevoked(payload, await this.validAfter(userId))) throw new TokenError('Token is invalid or expired');
+  }
+
+  /**
+   * Checks a refresh token (type, blacklist, the user's revocation time) and returns its
+   * payload and outstanding row. Every use of a refresh token goes through here: refresh (body
+   * or cookie) and blacklist. A blacklisted token that rotation replaced is a stolen one: its
+   * whole family is revoked.
    */
   async validateRefresh(raw: string): Promise<ValidatedRefresh> {
     const payload = this.validate(raw, 'refresh');
@@ -167,6 +183,7 @@ export class JwtService {
       if (this.settings.rotateRefreshTokens) await this.blacklistFamily(row.family);
       throw new TokenError('Token is blacklisted');
     }
+    await this.assertNotRevoked(payload);
     return { payload, outstandingId: row?.id ?? null, family: row?.family ?? null };
   }
 
@@ -200,7 +217,10 @@ export class JwtService {
     return { access, refresh: rotated };
   }
 
-  /** Accepts any valid token of ours; refuses a blacklisted refresh token (unlike simplejwt). */
+  /**
+   * Accepts any valid token of ours; unlike simplejwt, refuses a blacklisted refresh token and
+   * a token of either type revoked by logout-all or a password change.
+   */
   async verify(raw: string): Promise<Payload> {
     const payload = this.validate(raw, null);
     if (payload.token_type === 'refresh') {
@@ -210,6 +230,7 @@ export class JwtService {
         .first('b.id');
       if (blacklisted) throw new TokenError('Token is blacklisted');
     }
+    await this.assertNotRevoked(payload);
     return payload;
   }
 

@@ -16,6 +16,7 @@ import { createApp, type App } from '../../src/app';
 import { loadSettings } from '../../src/settings';
 import { BadValue, djangoBool, djangoCents, djangoTime, driverMessage, redactUrl } from '../../src/cli/djangoSource';
 import { parseMenuColumns } from '../../src/cli/importDjango';
+import { userRow } from '../../src/services/users';
 import { SECRET_KEY, freshDataDir, manage, type Result } from './run';
 
 // ---------------------------------------------------------------------------------------------
@@ -732,7 +733,7 @@ describe('import-django: from PostgreSQL (TEST_DATABASE_URL)', { skip: process.e
         fixture.users.map((u) => [u.id, u.username, u.password, u.date_joined.ms, u.last_login?.ms ?? null, u.is_active]),
       );
       // Registration after the import: the id sequence moved past the Django ids.
-      const [next] = await ours('auth_user').insert({ username: 'after', password: '!', date_joined: Date.now() }).returning('id');
+      const [next] = await ours('auth_user').insert(userRow({ username: 'after', password: '!', email: '', dateJoined: Date.now() })).returning('id');
       assert.equal((next as { id: number }).id, 6);
       await ours('auth_user').where({ username: 'after' }).delete();
     } finally {

@@ -87,7 +87,7 @@ describe('manage: migrate', () => {
     const dir = freshDataDir();
     const first = await manage(dir, ['migrate']);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /^Running migrations:\n {2}Applying 0001_initial\.\.\. OK\n$/);
+    assert.match(first.stdout, /^Running migrations:\n {2}Applying 0001_initial\.\.\. OK\n {2}Applying 0002_username_key\.\.\. OK\n$/);
     const second = await manage(dir, ['migrate']);
     assert.equal(second.stdout, 'No migrations to apply.\n');
   });

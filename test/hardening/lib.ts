@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { hashKey } from '../../src/services/accounts';
 import { hashPassword } from '../../src/passwords/hashers';
+import { userRow } from '../../src/services/users';
 import { PROJECT_ROOT } from '../../src/spec';
 
 export const SECRET_KEY = 'hardening-secret-key-0123456789abcdefghijklmnop';
@@ -99,7 +100,7 @@ let cachedHash: Promise<string> | null = null;
 export async function insertUser(db: Knex, user: { username: string; password?: string; email?: string; isStaff?: boolean; groups?: string[] }): Promise<number> {
   const hash = user.password === undefined ? await (cachedHash ??= hashPassword(PASSWORD)) : await hashPassword(user.password);
   const [row] = await db('auth_user')
-    .insert({ username: user.username, password: hash, email: user.email ?? `${user.username}@example.com`, first_name: '', last_name: '', is_staff: user.isStaff ?? false, is_superuser: false, is_active: true, date_joined: Date.now(), tokens_valid_after: 0 })
+    .insert(userRow({ username: user.username, password: hash, email: user.email ?? `${user.username}@example.com`, isStaff: user.isStaff ?? false, dateJoined: Date.now() }))
     .returning('id');
   const id = typeof row === 'object' ? (row as { id: number }).id : (row as number);
   for (const name of user.groups ?? []) {
@@ -120,7 +121,7 @@ export async function insertKey(db: Knex, userId: number): Promise<string> {
 // The state of the database, to prove that a refused request wrote nothing.
 
 const DIGESTED: Record<string, string[]> = {
-  auth_user: ['id', 'username', 'email', 'password', 'is_active', 'is_staff', 'is_superuser', 'last_login', 'tokens_valid_after'],
+  auth_user: ['id', 'username', 'username_key', 'email', 'password', 'is_active', 'is_staff', 'is_superuser', 'last_login', 'tokens_valid_after'],
   auth_group: ['id', 'name'],
   auth_user_groups: ['user_id', 'group_id'],
   // last_used is written in the background by authentication, by design: left out.

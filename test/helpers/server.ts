@@ -16,6 +16,7 @@ import knexFactory from 'knex';
 import { createApp, type App } from '../../src/app';
 import { createLogger } from '../../src/log';
 import { hashPassword } from '../../src/passwords/hashers';
+import { userRow } from '../../src/services/users';
 import { loadSettings } from '../../src/settings';
 
 export interface Reply {
@@ -137,15 +138,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       const { db } = app.services;
       const password = user.password === undefined ? await (passwordHash ??= hashPassword(DEFAULT_PASSWORD)) : await hashPassword(user.password);
       const [row] = await db('auth_user')
-        .insert({
-          username: user.username,
-          password,
-          email: user.email ?? '',
-          is_staff: user.isStaff ?? false,
-          is_superuser: user.isSuperuser ?? false,
-          is_active: user.isActive ?? true,
-          date_joined: Date.now(),
-        })
+        .insert(userRow({ ...user, password, email: user.email ?? '', dateJoined: Date.now() }))
         .returning('id');
       const id = typeof row === 'object' ? (row as { id: number }).id : (row as number);
       for (const name of user.groups ?? []) {

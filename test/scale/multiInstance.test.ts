@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { hashPassword } from '../../src/passwords/hashers';
+import { userRow } from '../../src/services/users';
 import { PROJECT_ROOT } from '../../src/spec';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -99,7 +100,7 @@ before(async () => {
     : knexFactory({ client: 'pg', connection: { connectionString: databaseUrl } });
   const hash = await hashPassword(PASSWORD);
   for (const username of ['ann', 'bob', 'cid']) {
-    await db('auth_user').insert({ username, password: hash, email: `${username}@example.com`, is_active: true, is_staff: false, is_superuser: false, date_joined: Date.now() });
+    await db('auth_user').insert(userRow({ username, password: hash, email: `${username}@example.com`, dateJoined: Date.now() }));
   }
 });
 

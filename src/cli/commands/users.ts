@@ -6,12 +6,12 @@
 import os from 'node:os';
 import type { Db } from '../../db/knex';
 import { hashPassword, unusablePassword } from '../../passwords/hashers';
-import { changePassword as storeNewPassword } from '../../services/users';
+import { changePassword as storeNewPassword, usernameTaken } from '../../services/users';
 import type { Settings } from '../../settings';
-import { getUser, insertUser, listUsers, usernameTaken, USERNAME_TAKEN, type UserListing } from '../accounts';
+import { getUser, insertUser, listUsers, USERNAME_TAKEN, type UserListing } from '../accounts';
 import { CommandError, UsageError, flag, stringOption, type OptionSpec, type ParsedArgs } from '../args';
 import type { Command, CommandContext } from '../context';
-import { emailErrors, normalizeEmail, normalizeUsername, usernameErrors } from '../fields';
+import { cleanUsername, emailErrors, normalizeEmail, usernameErrors } from '../fields';
 import { askNewPasswordStrict, askNewPasswordWithBypass, hashedPasswordFromEnv } from '../passwords';
 import { formatTable } from '../table';
 
@@ -145,7 +145,7 @@ async function userFieldsFromOptions(ctx: CommandContext, db: Db, parsed: Parsed
   // AbstractUser.REQUIRED_FIELDS is ['email']: Django's createsuperuser insists on it.
   if (rawEmail === undefined && kind.superuser) throw new UsageError('You must use --email with --noinput.');
 
-  const username = normalizeUsername(rawUsername);
+  const username = cleanUsername(rawUsername);
   const usernameProblem = await checkUsername(db, username);
   if (usernameProblem) throw new CommandError(usernameProblem);
   const email = normalizeEmail(rawEmail ?? '');
@@ -161,7 +161,7 @@ async function askUserFields(ctx: CommandContext, db: Db, parsed: ParsedArgs): P
 
 async function askUsername(ctx: CommandContext, db: Db, given: string | undefined): Promise<string> {
   if (given !== undefined) {
-    const username = normalizeUsername(given);
+    const username = cleanUsername(given);
     const problem = await checkUsername(db, username);
     if (!problem) return username;
     ctx.io.err(`Error: ${problem}`);
@@ -169,7 +169,7 @@ async function askUsername(ctx: CommandContext, db: Db, given: string | undefine
   const fallback = await defaultUsername(ctx, db);
   const question = fallback ? `Username (leave blank to use '${fallback}'): ` : 'Username: ';
   for (;;) {
-    const username = normalizeUsername(await ctx.io.prompt.ask(question)) || fallback;
+    const username = cleanUsername(await ctx.io.prompt.ask(question)) || fallback;
     const problem = await checkUsername(db, username);
     if (!problem) return username;
     ctx.io.err(`Error: ${problem}`);

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import * as argon2 from 'argon2';
+import { userRow } from '../../../src/services/users';
 import { DEFAULT_PASSWORD, startServer, type TestServer } from '../../helpers/server';
 import { assertReply } from './jwt';
 
@@ -24,7 +25,7 @@ after(() => server.close());
 /** Inserts a user with a stored password hash as Django would have written it. */
 async function insertUser(username: string, encoded: string): Promise<number> {
   const [row] = await server.app.services.db('auth_user')
-    .insert({ username, password: encoded, email: '', is_staff: false, is_superuser: false, is_active: true, date_joined: Date.now() })
+    .insert(userRow({ username, password: encoded, email: '', dateJoined: Date.now() }))
     .returning('id');
   return typeof row === 'object' ? (row as { id: number }).id : (row as number);
 }

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkToken, decodeUid, encodeUid, makeToken, type TokenUser } from '../../../src/passwords/tokens';
 
+const RESET = 'password-reset' as const;
+
 const SECRET = 'test-secret';
 const EPOCH_2001 = Date.UTC(2001, 0, 1);
 const NOW = EPOCH_2001 + 700_000_000 * 1000 + 250; // 700,000,000 s after the token epoch
@@ -14,45 +16,56 @@ const user: TokenUser = {
   email: 'alice@example.com',
 };
 
-test('token format and value match Django\'s algorithm (vector from Python hmac/hashlib)', () => {
+test('a password-reset token\'s format and value match Django\'s algorithm (vector from Python hmac/hashlib)', () => {
   // Python: ts36(700000000) + "-" + hmac(sha256(key_salt + secret), "42<password>1700000000700000000<email>").hexdigest()[::2]
-  assert.equal(makeToken(user, SECRET, NOW), 'bkrfgg-0d35d6b0457096b8a203ba2b73d4bbb9');
-  assert.match(makeToken({ ...user, last_login: null }, SECRET, NOW), /^bkrfgg-[0-9a-f]{32}$/);
+  assert.equal(makeToken(RESET, user, SECRET, NOW), 'bkrfgg-0d35d6b0457096b8a203ba2b73d4bbb9');
+  assert.match(makeToken(RESET, { ...user, last_login: null }, SECRET, NOW), /^bkrfgg-[0-9a-f]{32}$/);
 });
 
 test('a fresh token checks; it stays valid up to the timeout and expires after', () => {
-  const token = makeToken(user, SECRET, NOW);
-  assert.equal(checkToken(user, token, SECRET, NOW, TIMEOUT), true);
-  assert.equal(checkToken(user, token, SECRET, NOW + TIMEOUT * 1000, TIMEOUT), true);
-  assert.equal(checkToken(user, token, SECRET, NOW + (TIMEOUT + 1) * 1000, TIMEOUT), false);
-  assert.equal(checkToken(user, token, SECRET, NOW + 10 * DAY * 1000, TIMEOUT), false);
+  const token = makeToken(RESET, user, SECRET, NOW);
+  assert.equal(checkToken(RESET, user, token, SECRET, NOW, TIMEOUT), true);
+  assert.equal(checkToken(RESET, user, token, SECRET, NOW + TIMEOUT * 1000, TIMEOUT), true);
+  assert.equal(checkToken(RESET, user, token, SECRET, NOW + (TIMEOUT + 1) * 1000, TIMEOUT), false);
+  assert.equal(checkToken(RESET, user, token, SECRET, NOW + 10 * DAY * 1000, TIMEOUT), false);
 });
 
 test('tokens from the future are refused', () => {
-  const token = makeToken(user, SECRET, NOW + 5_000);
-  assert.equal(checkToken(user, token, SECRET, NOW, TIMEOUT), false);
+  const token = makeToken(RESET, user, SECRET, NOW + 5_000);
+  assert.equal(checkToken(RESET, user, token, SECRET, NOW, TIMEOUT), false);
 });
 
 test('changing the password hash, last_login or email invalidates the token', () => {
-  const token = makeToken(user, SECRET, NOW);
-  assert.equal(checkToken({ ...user, password: 'argon2$argon2id$new' }, token, SECRET, NOW, TIMEOUT), false);
-  assert.equal(checkToken({ ...user, last_login: user.last_login! + 60_000 }, token, SECRET, NOW, TIMEOUT), false);
-  assert.equal(checkToken({ ...user, last_login: null }, token, SECRET, NOW, TIMEOUT), false);
-  assert.equal(checkToken({ ...user, email: 'mallory@example.com' }, token, SECRET, NOW, TIMEOUT), false);
-  assert.equal(checkToken({ ...user, id: 43 }, token, SECRET, NOW, TIMEOUT), false);
+  const token = makeToken(RESET, user, SECRET, NOW);
+  assert.equal(checkToken(RESET, { ...user, password: 'argon2$argon2id$new' }, token, SECRET, NOW, TIMEOUT), false);
+  assert.equal(checkToken(RESET, { ...user, last_login: user.last_login! + 60_000 }, token, SECRET, NOW, TIMEOUT), false);
+  assert.equal(checkToken(RESET, { ...user, last_login: null }, token, SECRET, NOW, TIMEOUT), false);
+  assert.equal(checkToken(RESET, { ...user, email: 'mallory@example.com' }, token, SECRET, NOW, TIMEOUT), false);
+  assert.equal(checkToken(RESET, { ...user, id: 43 }, token, SECRET, NOW, TIMEOUT), false);
   // last_login is taken at second precision (Django drops microseconds).
-  assert.equal(checkToken({ ...user, last_login: user.last_login! + 500 }, token, SECRET, NOW, TIMEOUT), true);
+  assert.equal(checkToken(RESET, { ...user, last_login: user.last_login! + 500 }, token, SECRET, NOW, TIMEOUT), true);
+});
+
+test('a token checks only for the purpose it was made for', () => {
+  const reset = makeToken(RESET, user, SECRET, NOW);
+  const activation = makeToken('activation', user, SECRET, NOW);
+  assert.notEqual(activation, reset);
+  assert.equal(checkToken('activation', user, activation, SECRET, NOW, TIMEOUT), true);
+  assert.equal(checkToken(RESET, user, activation, SECRET, NOW, TIMEOUT), false);
+  assert.equal(checkToken('activation', user, reset, SECRET, NOW, TIMEOUT), false);
+  // the purpose is part of the key: with fallback secrets too
+  assert.equal(checkToken(RESET, user, activation, [SECRET, 'old-secret'], NOW, TIMEOUT), false);
 });
 
 test('the secret matters; fallback secrets are accepted', () => {
-  const token = makeToken(user, 'old-secret', NOW);
-  assert.equal(checkToken(user, token, SECRET, NOW, TIMEOUT), false);
-  assert.equal(checkToken(user, token, [SECRET, 'old-secret'], NOW, TIMEOUT), true);
-  assert.equal(checkToken(user, token, [], NOW, TIMEOUT), false);
+  const token = makeToken(RESET, user, 'old-secret', NOW);
+  assert.equal(checkToken(RESET, user, token, SECRET, NOW, TIMEOUT), false);
+  assert.equal(checkToken(RESET, user, token, [SECRET, 'old-secret'], NOW, TIMEOUT), true);
+  assert.equal(checkToken(RESET, user, token, [], NOW, TIMEOUT), false);
 });
 
 test('malformed tokens are refused without throwing', () => {
-  const token = makeToken(user, SECRET, NOW);
+  const token = makeToken(RESET, user, SECRET, NOW);
   const [ts, hash] = token.split('-') as [string, string];
   const bad = [
     '',
@@ -70,16 +83,16 @@ test('malformed tokens are refused without throwing', () => {
     `zzzzzzzzzzzzzz-${hash}`,
     `${ts}-${hash.slice(0, -1)}${hash.endsWith('0') ? '1' : '0'}`,
   ];
-  for (const t of bad) assert.equal(checkToken(user, t, SECRET, NOW, TIMEOUT), false, t);
-  assert.equal(checkToken(user, null as unknown as string, SECRET, NOW, TIMEOUT), false);
-  assert.equal(checkToken(user, token, SECRET, NOW, Number.NaN), false);
-  assert.equal(checkToken(user, token, SECRET, Number.NaN, TIMEOUT), false);
+  for (const t of bad) assert.equal(checkToken(RESET, user, t, SECRET, NOW, TIMEOUT), false, t);
+  assert.equal(checkToken(RESET, user, null as unknown as string, SECRET, NOW, TIMEOUT), false);
+  assert.equal(checkToken(RESET, user, token, SECRET, NOW, Number.NaN), false);
+  assert.equal(checkToken(RESET, user, token, SECRET, Number.NaN, TIMEOUT), false);
 });
 
 test('makeToken refuses times before the token epoch', () => {
-  assert.throws(() => makeToken(user, SECRET, EPOCH_2001 - 1), RangeError);
-  assert.throws(() => makeToken(user, SECRET, Number.NaN), RangeError);
-  assert.match(makeToken(user, SECRET, EPOCH_2001), /^0-[0-9a-f]{32}$/);
+  assert.throws(() => makeToken(RESET, user, SECRET, EPOCH_2001 - 1), RangeError);
+  assert.throws(() => makeToken(RESET, user, SECRET, Number.NaN), RangeError);
+  assert.match(makeToken(RESET, user, SECRET, EPOCH_2001), /^0-[0-9a-f]{32}$/);
 });
 
 test("encodeUid is Django's urlsafe_base64_encode of the decimal id", () => {
