@@ -1,8 +1,13 @@
 /**
- * Nothing tells a stranger whether an account exists (#14): every method on another user's
- * `/auth/users/{username}/` answers a plain user exactly as for a username that does not
- * exist, 404 `{"detail": "Not found."}` (djoser answers DELETE with 403, deliberately not
- * copied), and such probes count against the default throttle.
+ * Nothing tells a stranger whether an account exists, or whether it has a usable password
+ * (#14):
+ *   - every method on another user's `/auth/users/{username}/` answers a plain user exactly as
+ *     for a username that does not exist: 404 `{"detail": "Not found."}` (djoser answers DELETE
+ *     with 403, deliberately not copied), and such probes count against the default throttle;
+ *   - a login for a user whose stored password cannot match (Django's unusable `!…`, empty, an
+ *     unknown or malformed format, a cost we refuse to compute) or for an unknown username takes
+ *     as long as a wrong guess at a real password: the same argon2 work runs (Django's fix for
+ *     CVE-2024-39329).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -74,5 +79,47 @@ describe('probing is counted', () => {
     }
     // The prober's own login (tokenFor) was the first of this address's minute.
     assert.deepEqual(statuses, [401, 200, 429, 429]);
+  });
+});
+
+describe('timing: a password that cannot match costs as much as a wrong one', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startServer({ THROTTLE_RATES: RATES });
+    await server.createUser({ username: 'real' });
+    const stored: Record<string, string> = {
+      unusable: '!Jd8fK2mQ9xLw4Rt7Zp1Vb6Nc3Hs5Gy0Ue2Ia8Oq',
+      empty: '',
+      unknownformat: 'md5$lemonsalt$5f4dcc3b5aa765d61d8327deb882cf99',
+      malformed: 'argon2$argon2id$v=19$m=19456,t=2$c2FsdHNhbHQ$aGFzaGhhc2g',
+      overcost: 'argon2$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
+    };
+    for (const [username, password] of Object.entries(stored)) {
+      await server.app.services.db('auth_user').insert({ username, password, email: '', is_staff: false, is_superuser: false, is_active: true, date_joined: Date.now() });
+    }
+  });
+  after(() => server.close());
+
+  test('medians of 7 logins each: every kind within 0.5×–2× of a wrong guess at a real argon2 password', async () => {
+    const kinds = ['real', 'unusable', 'empty', 'unknownformat', 'malformed', 'overcost', 'nobody-at-all'];
+    const login = async (username: string): Promise<number> => {
+      const t0 = performance.now();
+      const r = await server.request('POST', '/api/token/', { json: { username, password: 'a-wrong-guess-42' } });
+      const ms = performance.now() - t0;
+      assert.equal(r.status, 401, `${username}: ${r.status} ${r.text}`);
+      return ms;
+    };
+    for (const k of kinds) await login(k); // warm-up: the first unknown user also makes the dummy hash
+    const times = new Map<string, number[]>(kinds.map((k) => [k, []]));
+    for (let round = 0; round < 7; round++) for (const k of kinds) times.get(k)?.push(await login(k));
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const real = median(times.get('real') ?? []);
+    const report = kinds.map((k) => `${k} ${median(times.get(k) ?? []).toFixed(1)} ms`).join(', ');
+    console.log(`# login medians: ${report}`);
+    for (const k of kinds) {
+      const ratio = median(times.get(k) ?? []) / real;
+      assert.ok(ratio >= 0.5 && ratio <= 2, `${k}: ${ratio.toFixed(2)}× a wrong guess at a real password (${report})`);
+    }
   });
 });
