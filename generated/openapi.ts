@@ -413,7 +413,10 @@ export interface paths {
         /** Change a user (themself or an admin) */
         put: operations["userUpdate"];
         post?: never;
-        /** Delete a user (themself with their password, or an admin with theirs) */
+        /**
+         * Delete a user (themself with their password, or an admin with theirs)
+         * @description Anyone else gets 404, as for a username that does not exist (djoser answers 403, which tells a stranger that the account exists).
+         */
         delete: operations["userDestroy"];
         options?: never;
         head?: never;
@@ -1614,7 +1617,6 @@ export interface operations {
             };
             400: components["responses"]["FieldErrors"];
             401: components["responses"]["Unauthorized"];
-            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

@@ -126,15 +126,18 @@ function b64(bytes: Buffer): string {
 /**
  * Check a raw password against a stored Django-format hash.
  * @returns `{valid, mustUpdate}`; `{valid:false, mustUpdate:false}` for a wrong password and
- *   for null/empty/unusable (`!…`)/unknown/malformed/over-cost stored values.
+ *   for null/empty/unusable (`!…`)/unknown/malformed/over-cost stored values. Those that cannot
+ *   be computed cost a verification at our parameters all the same, so the time does not tell
+ *   which accounts have a usable password (as Django since CVE-2024-39329, #14).
  * @throws never.
  */
 export function verifyPassword(raw: string, encoded: string | null): Promise<VerifyResult> {
-  return hashingSlots.run(() => verifyNow(raw, encoded));
+  return hashingSlots.run(async () => (await verifyNow(raw, encoded)) ?? dummyVerify(raw));
 }
 
-async function verifyNow(raw: string, encoded: string | null): Promise<VerifyResult> {
-  if (typeof raw !== 'string' || !encoded || encoded.startsWith(UNUSABLE_PREFIX)) return INVALID;
+/** The outcome of checking against a hash we can compute; null when it cannot be (no hash work done). */
+async function verifyNow(raw: string, encoded: string | null): Promise<VerifyResult | null> {
+  if (typeof raw !== 'string' || !encoded || encoded.startsWith(UNUSABLE_PREFIX)) return null;
   try {
     const algorithm = encoded.split('$', 1)[0];
     if (algorithm === 'argon2') return await verifyArgon2(raw, encoded);
@@ -142,25 +145,33 @@ async function verifyNow(raw: string, encoded: string | null): Promise<VerifyRes
   } catch {
     // Malformed parameters rejected by the native binding, or a resource failure.
   }
-  return INVALID;
+  return null;
 }
 
 let dummyHash: Promise<string> | undefined;
 
 /**
+ * A verification at our parameters against a hash of a random password (made on first use and
+ * cached), in the caller's hashing slot. Always "no match"; never throws.
+ */
+async function dummyVerify(raw: string): Promise<VerifyResult> {
+  try {
+    dummyHash ??= hashNow(randomString(32));
+    await verifyNow(typeof raw === 'string' ? raw : '', await dummyHash);
+  } catch {
+    dummyHash = undefined;
+  }
+  return INVALID;
+}
+
+/**
  * Spend as long as verifying a password against a real hash at our parameters, for
- * unknown users (so a missing account is not distinguishable by timing). The dummy hash is
- * computed on first use and cached.
+ * unknown users (so a missing account is not distinguishable by timing).
  * @returns nothing; the outcome is always "no match".
  * @throws never.
  */
 export async function fakeVerify(raw: string): Promise<void> {
-  try {
-    dummyHash ??= hashNow(randomString(32));
-    await verifyPassword(raw, await dummyHash);
-  } catch {
-    dummyHash = undefined;
-  }
+  await hashingSlots.run(() => dummyVerify(raw));
 }
 
 /**
@@ -193,30 +204,30 @@ function decodeB64(s: string): Buffer | null {
   return B64.test(s) && s.replace(/=+$/, '').length % 4 !== 1 ? Buffer.from(s, 'base64') : null;
 }
 
-/** `pbkdf2_<digest>$<iterations>$<salt>$<base64 hash>`; the salt is used as UTF-8 text. */
-async function verifyPbkdf2(raw: string, encoded: string): Promise<VerifyResult> {
+/** `pbkdf2_<digest>$<iterations>$<salt>$<base64 hash>`; the salt is used as UTF-8 text. null when malformed or over-cost (nothing computed). */
+async function verifyPbkdf2(raw: string, encoded: string): Promise<VerifyResult | null> {
   const parts = encoded.split('$');
-  if (parts.length !== 4) return INVALID;
+  if (parts.length !== 4) return null;
   const [algorithm, iterText, salt, stored] = parts as [keyof typeof PBKDF2_DIGESTS, string, string, string];
   const [digest, size] = PBKDF2_DIGESTS[algorithm];
   const iterations = parseCount(iterText);
-  if (!(iterations <= LIMITS.pbkdf2MaxIterations) || !salt || salt.length > LIMITS.pbkdf2MaxSaltLength) return INVALID;
+  if (!(iterations <= LIMITS.pbkdf2MaxIterations) || !salt || salt.length > LIMITS.pbkdf2MaxSaltLength) return null;
   const expected = decodeB64(stored);
-  if (!expected || expected.length !== size) return INVALID;
+  if (!expected || expected.length !== size) return null;
   const actual = await pbkdf2Async(raw, salt, iterations, size, digest);
   return bytesEqual(actual, expected) ? { valid: true, mustUpdate: true } : INVALID;
 }
 
-/** `argon2$<type>$[v=<n>$]m=<n>,t=<n>,p=<n>$<salt b64>$<hash b64>` (no `v=` means 0x10). */
-async function verifyArgon2(raw: string, encoded: string): Promise<VerifyResult> {
+/** `argon2$<type>$[v=<n>$]m=<n>,t=<n>,p=<n>$<salt b64>$<hash b64>` (no `v=` means 0x10). null when malformed or over-cost (nothing computed). */
+async function verifyArgon2(raw: string, encoded: string): Promise<VerifyResult | null> {
   const parts = encoded.split('$');
   if (parts.length === 5) parts.splice(2, 0, 'v=16');
-  if (parts.length !== 6) return INVALID;
+  if (parts.length !== 6) return null;
   const [, typeName, versionText, paramText, saltText, hashText] = parts as [string, string, string, string, string, string];
-  if (!Object.hasOwn(ARGON2_TYPES, typeName)) return INVALID;
+  if (!Object.hasOwn(ARGON2_TYPES, typeName)) return null;
   const version = versionText === 'v=19' ? 0x13 : versionText === 'v=16' ? 0x10 : NaN;
   const params = parseArgon2Params(paramText);
-  if (!params || Number.isNaN(version)) return INVALID;
+  if (!params || Number.isNaN(version)) return null;
   const { m, t, p } = params;
   const salt = decodeB64(saltText);
   const expected = decodeB64(hashText);
@@ -225,7 +236,7 @@ async function verifyArgon2(raw: string, encoded: string): Promise<VerifyResult>
     !salt || salt.length < LIMITS.argon2MinSaltBytes || salt.length > LIMITS.argon2MaxSaltBytes ||
     !expected || expected.length < LIMITS.argon2MinHashBytes || expected.length > LIMITS.argon2MaxHashBytes
   ) {
-    return INVALID;
+    return null;
   }
   const actual = await argon2.hash(raw, {
     raw: true,

@@ -21,6 +21,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ImproperlyConfigured, ServiceUnavailable, Throttled } from '../errors';
 import type { RequestInfo, Throttle, ThrottleDecision } from './types';
+import { usernameKey as comparisonKey } from '../username';
 
 const PERIOD_SECONDS: ReadonlyMap<string, number> = new Map([
   ...['s', 'sec', 'second', 'seconds'].map((p) => [p, 1] as const),
@@ -30,6 +31,8 @@ const PERIOD_SECONDS: ReadonlyMap<string, number> = new Map([
 ]);
 const UNIT_NAME: ReadonlyMap<number, string> = new Map([[1, 'second'], [60, 'minute'], [3600, 'hour'], [86400, 'day']]);
 const SCOPE_NAME = /^[A-Za-z0-9_.-]+$/;
+/** The login guard's per-username scope: counted by LoginGuard only, never listed by an operation. */
+const LOGIN_USERNAME = 'login_username';
 
 /**
  * `'5/minute'` → `{ points: 5, durationSeconds: 60 }`. The period is s|sec|second, m|min|minute,
@@ -113,6 +116,29 @@ interface Count {
   readonly full: boolean;
 }
 
+/**
+ * One point taken from one window for one key, and when that window ends at the earliest. After
+ * that the point has expired with its window: giving it back then would start the next window
+ * at -1, one point over its rate.
+ */
+interface Point {
+  readonly limiter: RateLimiterAbstract;
+  readonly key: string;
+  readonly endsAt: number;
+}
+
+/** What taking a point from one window gave: the point and the window's count, or a store error. */
+type Taking = { readonly point: Point; readonly count: Count } | { readonly error: unknown };
+
+/**
+ * Gives the points back, each while its window lasts. Best effort: never throws. A reward that
+ * fails leaves its point taken, which refuses more, never less.
+ */
+async function giveBack(points: readonly Point[]): Promise<void> {
+  const now = Date.now();
+  await Promise.allSettled(points.filter((p) => now < p.endsAt).map((p) => p.limiter.reward(p.key)));
+}
+
 /** A store error (not a rate refusal): it only gets here in fail-closed mode, because fail-open falls back to memory. */
 function storeFailure(cause: unknown): ServiceUnavailable {
   return new ServiceUnavailable(undefined, undefined, { cause });
@@ -171,6 +197,11 @@ export class RateWindows {
     return this.decide([count]);
   }
 
+  /** The counts `take` saw, as they stand once its points are given back (a refused check shows what is left). */
+  givenBack(counts: readonly Count[]): Count[] {
+    return counts.map((c, i) => (c.full ? c : { ...c, remaining: Math.min(this.windows[i].points, c.remaining + 1) }));
+  }
+
   /** Reads the key's count in every window, without counting anything. */
   async peek(key: string): Promise<Count[]> {
     const found = await Promise.all(this.windows.map((w) => w.limiter.get(key))).catch((err: unknown) => {
@@ -185,10 +216,22 @@ export class RateWindows {
     });
   }
 
-  /** Counts one point against the key in every window. This never refuses. */
-  async penalize(key: string): Promise<void> {
-    await Promise.all(this.windows.map((w) => w.limiter.penalty(key))).catch((err: unknown) => {
-      throw storeFailure(err);
+  /**
+   * Takes one point from every window for the key, and decides nothing: one outcome per window,
+   * a store error included. A window that had no room still counted the point (the store's
+   * increment is what makes it atomic), so it is a Point to give back too.
+   */
+  async take(key: string): Promise<Taking[]> {
+    const started = Date.now();
+    const settled = await Promise.allSettled(this.windows.map((w) => w.limiter.consume(key)));
+    return settled.map((s, i): Taking => {
+      const window = this.windows[i];
+      const res = s.status === 'fulfilled' ? s.value : s.reason;
+      if (!(res instanceof RateLimiterRes)) return { error: res };
+      // msBeforeNext is measured after `started`: the window ends no sooner than this.
+      const point = { limiter: window.limiter, key, endsAt: started + res.msBeforeNext };
+      if (s.status === 'fulfilled') return { point, count: { remaining: res.remainingPoints, resetMs: res.msBeforeNext, full: false } };
+      return { point, count: { remaining: 0, resetMs: res.msBeforeNext, full: true } };
     });
   }
 
@@ -249,8 +292,9 @@ export class ScopedRateThrottle extends RateThrottle {
 }
 
 /**
- * The request gate of the `login` scope. It refuses a client IP whose failed password attempts
- * (recorded by LoginGuard) have filled a window. It counts nothing itself.
+ * The request gate of the `login` scope: it refuses a client address whose password checks
+ * (taken by LoginGuard, and kept when the password was wrong) have filled a window, before the
+ * body is read. It counts nothing itself.
  */
 export class LoginThrottle extends RateThrottle {
   async check(req: RequestInfo): Promise<ThrottleDecision> {
@@ -258,44 +302,91 @@ export class LoginThrottle extends RateThrottle {
   }
 }
 
-/** Of two keys' counts for one window, the one that binds: a full one first, otherwise the one with less left. */
-function tighter(a: Count, b: Count): Count {
-  if (a.full !== b.full) return a.full ? a : b;
-  if (a.full) return a.resetMs >= b.resetMs ? a : b;
-  return a.remaining <= b.remaining ? a : b;
+/**
+ * A password check's points, taken by LoginGuard.reserve from every window of the client address
+ * and of the username. They are the check's own: the guard keeps nothing per request.
+ */
+export class Reservation {
+  constructor(private readonly points: readonly Point[]) {}
+
+  /**
+   * The password was right: every point goes back, except those whose window has ended meanwhile
+   * (they expired with it). A wrong password keeps them. Best effort: never throws.
+   */
+  async giveBack(): Promise<void> {
+    await giveBack(this.points);
+  }
 }
 
+/** LoginGuard's decision: refused (nothing taken), or allowed with the points to give back when the password is right. */
+export type LoginDecision =
+  | { readonly allowed: true; readonly reservation: Reservation; readonly headers: Readonly<Record<string, string>> }
+  | { readonly allowed: false; readonly waitSeconds: number | null; readonly headers: Readonly<Record<string, string>> };
+
 /**
- * Guards against password guessing on endpoints that take a password. It counts failed attempts
- * only, separately per client IP and per username, in the windows of the `login` scope.
- * Usernames are compared after NFKC and lower-casing, so changing the case does not start a fresh
- * count.
+ * Guards against password guessing on every operation that checks a password (#14). Each check
+ * first takes one point from every window of the client address (scope `login`, every username)
+ * and of the username (scope `login_username`, every address); only then does the hash run.
+ * A check that finds a window without room is refused at once, and the points it took from the
+ * other windows are given back: a refused check costs nothing, not even a hash. A right password
+ * gives its points back (Reservation.giveBack); a wrong one keeps them.
+ *
+ * Each window counts with one atomic increment (a synchronous one in memory, one Lua script in
+ * Redis), so however many checks run at once, in one process or in several sharing Redis, no
+ * window admits more than its points: a check holds its point while it hashes. Taking from
+ * several windows is not one transaction, so under a race a check may be refused by a point
+ * that another refused check is about to give back: it may refuse too much, never too little.
+ *
+ * The address's windows are the tighter ones (20/minute against 30/minute as shipped), so a burst
+ * from one address stops there and never locks the owner out elsewhere; a burst spread over many
+ * addresses fills the username's window, which ends a minute later. Usernames are compared after
+ * NFKC and lower-casing, so changing the case does not start a fresh count.
  */
 export class LoginGuard {
-  constructor(private readonly windows: RateWindows) {}
+  constructor(
+    private readonly byAddress: RateWindows,
+    private readonly byUsername: RateWindows,
+  ) {}
 
-  /** Refuses when either key has a full window (its wait is the longest). Counts nothing. */
-  async check(ip: string, username: string): Promise<ThrottleDecision> {
-    const [byIp, byName] = await Promise.all([this.windows.peek(`ip:${ip}`), this.windows.peek(usernameKey(username))]);
-    return this.windows.decide(byIp.map((c, i) => tighter(c, byName[i])));
-  }
-
-  /** Records one failed attempt against both keys. In fail-open mode a store failure counts in memory and does not throw. */
-  async recordFailure(ip: string, username: string): Promise<void> {
-    await Promise.all([this.windows.penalize(`ip:${ip}`), this.windows.penalize(usernameKey(username))]);
+  /**
+   * Takes the check's point from every window of both keys, or refuses with the longest wait and
+   * takes nothing. Rejects with ServiceUnavailable when the store fails in fail-closed mode
+   * (giving back whatever it took).
+   */
+  async reserve(ip: string, username: string): Promise<LoginDecision> {
+    const [address, name] = await Promise.all([this.byAddress.take(`ip:${ip}`), this.byUsername.take(usernameKey(username))]);
+    const takings = [...address, ...name];
+    const points = takings.flatMap((t) => ('point' in t ? [t.point] : []));
+    const failure = takings.find((t) => 'error' in t);
+    if (failure && 'error' in failure) {
+      await giveBack(points);
+      throw storeFailure(failure.error);
+    }
+    const countsOf = (ts: Taking[]) => ts.map((t) => (t as { count: Count }).count);
+    const [byAddress, byName] = [countsOf(address), countsOf(name)];
+    const refused = [...byAddress, ...byName].some((c) => c.full);
+    const decisions = refused
+      ? [this.byAddress.decide(this.byAddress.givenBack(byAddress)), this.byUsername.decide(this.byUsername.givenBack(byName))]
+      : [this.byAddress.decide(byAddress), this.byUsername.decide(byName)];
+    const headers = mergeHeaders(decisions);
+    if (!refused) return { allowed: true, reservation: new Reservation(points), headers };
+    await giveBack(points);
+    const waits = decisions.flatMap((d) => (d.allowed || d.waitSeconds === null ? [] : [d.waitSeconds]));
+    return { allowed: false, waitSeconds: waits.length > 0 ? Math.max(...waits) : null, headers };
   }
 
   /**
-   * Clears the username's failures after a successful login. This is best effort and never throws.
-   * The IP's failures stay, or one account that an attacker owns would wipe the count of their spray.
+   * Clears the username's count after a successful login. Best effort: never throws. The
+   * address's count stays, or one account that an attacker owns would wipe the count of their spray.
    */
   async reset(username: string): Promise<void> {
-    await this.windows.forget(usernameKey(username));
+    await this.byUsername.forget(usernameKey(username));
   }
 }
 
+/** The counter key of a username: the same comparison key as uniqueness uses (src/username.ts). */
 function usernameKey(username: string): string {
-  return `username:${username.normalize('NFKC').toLowerCase()}`;
+  return `username:${comparisonKey(username)}`;
 }
 
 export interface ThrottleRegistryOptions {
@@ -349,11 +440,14 @@ export class ThrottleRegistry {
    * The throttle of a scope, built on first use and reused after that. The scope's name picks the
    * kind: `anon` or `*_anon` is AnonRateThrottle, `user` or `*_user` is UserRateThrottle, `login`
    * is LoginThrottle, and any other name is ScopedRateThrottle. Throws ImproperlyConfigured when
-   * the scope has no rate.
+   * the scope has no rate, and for `login_username` (the login guard's own).
    */
   throttle(scope: string): Throttle {
     let throttle = this.throttles.get(scope);
     if (!throttle) {
+      if (scope === LOGIN_USERNAME) {
+        throw new ImproperlyConfigured(`Throttle scope "${LOGIN_USERNAME}" belongs to the login guard: an operation that checks a password lists "login"`);
+      }
       const windows = this.windowsOf(scope);
       const Kind =
         scope === 'anon' || scope.endsWith('_anon') ? AnonRateThrottle
@@ -366,9 +460,12 @@ export class ThrottleRegistry {
     return throttle;
   }
 
-  /** The failed-password guard over the `login` scope's windows. Throws ImproperlyConfigured when `login` has no rate. */
+  /**
+   * The password-check guard: per client address in the `login` scope's windows, per username in
+   * the `login_username` scope's. Throws ImproperlyConfigured when either scope has no rate.
+   */
   loginGuard(): LoginGuard {
-    return (this.guard ??= new LoginGuard(this.windowsOf('login')));
+    return (this.guard ??= new LoginGuard(this.windowsOf('login'), this.windowsOf(LOGIN_USERNAME)));
   }
 
   private windowsOf(scope: string): RateWindows {
@@ -382,6 +479,17 @@ export class ThrottleRegistry {
   }
 }
 
+/** The headers of several decisions, those with the same name joined with `, `. */
+function mergeHeaders(decisions: readonly ThrottleDecision[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const decision of decisions) {
+    for (const [name, value] of Object.entries(decision.headers ?? {})) {
+      headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
+    }
+  }
+  return headers;
+}
+
 /**
  * Runs every throttle, as DRF does: a refusal does not skip the others. Joins the headers with the
  * same name with `, `. Returns the merged headers for the response. When any throttle refuses,
@@ -391,12 +499,7 @@ export class ThrottleRegistry {
  */
 export async function checkThrottles(throttles: readonly Throttle[], req: RequestInfo): Promise<Record<string, string>> {
   const decisions = throttles.length === 1 ? [await throttles[0].check(req)] : await Promise.all(throttles.map((t) => t.check(req)));
-  const headers: Record<string, string> = {};
-  for (const decision of decisions) {
-    for (const [name, value] of Object.entries(decision.headers ?? {})) {
-      headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
-    }
-  }
+  const headers = mergeHeaders(decisions);
   const refusals = decisions.filter((d) => !d.allowed);
   if (refusals.length === 0) return headers;
   const waits = refusals.flatMap((d) => (d.allowed || d.waitSeconds === null ? [] : [d.waitSeconds]));

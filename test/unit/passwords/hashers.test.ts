@@ -133,6 +133,26 @@ test('fakeVerify resolves and costs about one real verification', async () => {
   assert.ok(fake > real / 4 && fake < real * 4, `fake ${fake.toFixed(1)}ms vs real ${real.toFixed(1)}ms`);
 });
 
+test('a stored value that cannot be computed costs about one real verification too (#14, CVE-2024-39329)', async () => {
+  const encoded = await hashPassword('pw');
+  await fakeVerify('warm-up'); // computes the dummy hash
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const timed = async (stored: string | null) => {
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      assert.deepEqual(await verifyPassword('nope', stored), { valid: false, mustUpdate: false });
+      times.push(performance.now() - t0);
+    }
+    return median(times);
+  };
+  const real = await timed(encoded);
+  for (const stored of [unusablePassword(), '', null, 'md5$salt$5ebe2294ecd0e0f08eab7690d2a6ee69', encoded.replace('m=19456', 'm=4194304')]) {
+    const ms = await timed(stored);
+    assert.ok(ms > real / 2 && ms < real * 2, `${String(stored).slice(0, 20)}: ${ms.toFixed(1)}ms vs a real hash ${real.toFixed(1)}ms`);
+  }
+});
+
 test("unusablePassword is Django's '!' + 40 random alphanumerics", () => {
   const a = unusablePassword();
   assert.match(a, /^![A-Za-z0-9]{40}$/);

@@ -11,6 +11,7 @@ import {
   UserRateThrottle,
   checkThrottles,
   parseRate,
+  type LoginDecision,
   parseRatesOverride,
 } from '../../../src/policies/throttling';
 import type { OperationInfo, Principal, RequestInfo, ThrottleDecision } from '../../../src/policies/types';
@@ -239,13 +240,18 @@ describe('headers', () => {
   });
 
   test('a multi-window scope lists each window; the first carries the scope name', async () => {
-    const login = memory({ login: ['5/minute', '100/day'] }).loginGuard();
-    assert.deepEqual((await login.check('10.0.0.1', 'alice')).headers, {
+    const registry = memory({ login: ['5/minute', '100/day'], login_username: ['3/minute'] });
+    const gate = registry.throttle('login');
+    assert.deepEqual((await gate.check(request('10.0.0.1'))).headers, {
       'RateLimit-Policy': '"login";q=5;w=60, "login/day";q=100;w=86400',
       RateLimit: '"login";r=5;t=0, "login/day";r=100;t=0',
     });
-    await login.recordFailure('10.0.0.1', 'alice');
-    assert.deepEqual((await login.check('10.0.0.1', 'alice')).headers, {
+    const reserved = await registry.loginGuard().reserve('10.0.0.1', 'alice');
+    assert.deepEqual(reserved.headers, {
+      'RateLimit-Policy': '"login";q=5;w=60, "login/day";q=100;w=86400, "login_username";q=3;w=60',
+      RateLimit: '"login";r=4;t=60, "login/day";r=99;t=86400, "login_username";r=2;t=60',
+    });
+    assert.deepEqual((await gate.check(request('10.0.0.1'))).headers, {
       'RateLimit-Policy': '"login";q=5;w=60, "login/day";q=100;w=86400',
       RateLimit: '"login";r=4;t=60, "login/day";r=99;t=86400',
     });
@@ -290,39 +296,87 @@ describe('checkThrottles', () => {
 });
 
 describe('login', () => {
-  test('the guard counts failures per IP and per username; checking counts nothing', async () => {
-    const guard = memory({ login: ['3/minute'] }).loginGuard();
-    for (let i = 0; i < 10; i++) assert.equal((await guard.check('10.0.0.1', 'alice')).allowed, true);
-    for (let i = 0; i < 3; i++) await guard.recordFailure('10.0.0.1', 'alice');
-    const wait = waitOf(await guard.check('10.0.0.1', 'alice'));
-    assert.ok(wait !== null && wait > 59 && wait <= 60);
-    assert.equal((await guard.check('10.0.0.2', 'alice')).allowed, false, 'the username is locked from any IP');
-    assert.equal((await guard.check('10.0.0.2', 'ALICE')).allowed, false, 'whatever its case');
-    assert.equal((await guard.check('10.0.0.1', 'bob')).allowed, false, 'the IP is locked for any username');
-    assert.equal((await guard.check('10.0.0.2', 'bob')).allowed, true);
+  const guardOf = (rates: Record<string, string[]>) => memory(rates).loginGuard();
+  /** How many of `n` simultaneous reservations were allowed. */
+  const allowedOf = async (reservations: Promise<LoginDecision>[]) => (await Promise.all(reservations)).filter((d) => d.allowed).length;
+
+  test('a reservation takes a point per address and per username; a wrong password keeps it', async () => {
+    const guard = guardOf({ login: ['3/minute'], login_username: ['5/minute'] });
+    for (let i = 0; i < 3; i++) assert.equal((await guard.reserve('10.0.0.1', 'alice')).allowed, true);
+    const refused = await guard.reserve('10.0.0.1', 'alice');
+    const wait = waitOf(refused as ThrottleDecision);
+    assert.ok(wait !== null && wait > 59 && wait <= 60, `wait ${wait}`);
+    assert.equal((await guard.reserve('10.0.0.1', 'bob')).allowed, false, 'the address is refused for any username');
+    assert.equal((await guard.reserve('10.0.0.2', 'ALICE')).allowed, true, 'the owner from another address: the username has room');
+    assert.equal((await guard.reserve('10.0.0.3', 'alice')).allowed, true);
+    assert.equal((await guard.reserve('10.0.0.4', 'Alice')).allowed, false, 'the username is full, whatever its case');
+    assert.equal((await guard.reserve('10.0.0.4', 'bob')).allowed, true, 'the refusal took nothing from 10.0.0.4');
   });
 
-  test('reset clears the username only, not the IP', async () => {
-    const guard = memory({ login: ['3/minute'] }).loginGuard();
-    for (let i = 0; i < 3; i++) await guard.recordFailure('10.0.0.1', 'alice');
-    await guard.reset('alice');
-    assert.equal((await guard.check('10.0.0.2', 'alice')).allowed, true);
-    assert.equal((await guard.check('10.0.0.1', 'bob')).allowed, false);
+  test('a refused reservation takes nothing from the windows that had room', async () => {
+    const guard = guardOf({ login: ['5/minute', '100/day'], login_username: ['1/minute'] });
+    assert.equal((await guard.reserve('10.0.0.1', 'alice')).allowed, true);
+    const refused = await guard.reserve('10.0.0.1', 'alice');
+    assert.equal(refused.allowed, false);
+    assert.equal(refused.headers.RateLimit, '"login";r=4;t=60, "login/day";r=99;t=86400, "login_username";r=0;t=60');
+    const next = await guard.reserve('10.0.0.1', 'bob');
+    assert.equal(next.headers.RateLimit, '"login";r=3;t=60, "login/day";r=98;t=86400, "login_username";r=0;t=60');
   });
 
-  test("throttle('login') gates the request on the IP's failures without counting", async () => {
-    const registry = memory({ login: ['2/minute'] });
+  test('giving back (the password was right) returns every point taken', async () => {
+    const guard = guardOf({ login: ['2/minute', '100/day'], login_username: ['2/minute'] });
+    for (let i = 0; i < 10; i++) {
+      const d = await guard.reserve('10.0.0.1', 'alice');
+      assert.ok(d.allowed, `login ${i} of the owner`);
+      await d.reservation.giveBack();
+    }
+    const d = await guard.reserve('10.0.0.1', 'alice');
+    assert.equal(d.headers.RateLimit, '"login";r=1;t=60, "login/day";r=99;t=86400, "login_username";r=1;t=60');
+  });
+
+  test('100 simultaneous reservations against 20/minute: exactly 20 are allowed, before any is given back', async () => {
+    const guard = guardOf({ login: ['20/minute', '500/day'], login_username: ['30/minute'] });
+    assert.equal(await allowedOf(Array.from({ length: 100 }, () => guard.reserve('10.0.0.1', 'alice'))), 20);
+    const spread = guardOf({ login: ['20/minute'], login_username: ['30/minute'] });
+    assert.equal(await allowedOf(Array.from({ length: 100 }, (_, i) => spread.reserve(`10.0.1.${i}`, 'alice'))), 30, 'from 100 addresses, the username binds');
+  });
+
+  test('a point whose window ended meanwhile is not given back: the next window gets no extra point', async () => {
+    const guard = guardOf({ login: ['2/second'], login_username: ['10/second'] });
+    const slow = await guard.reserve('10.0.0.1', 'alice');
+    assert.ok(slow.allowed);
+    await sleep(1100); // a hash that outlived its window
+    await slow.reservation.giveBack();
+    assert.equal(await allowedOf([1, 2, 3].map(() => guard.reserve('10.0.0.1', 'alice'))), 2);
+  });
+
+  test('reset clears the username only, not the address', async () => {
+    const guard = guardOf({ login: ['3/minute'], login_username: ['3/minute'] });
+    for (let i = 0; i < 3; i++) await guard.reserve(`10.0.0.${i}`, 'alice');
+    for (let i = 0; i < 3; i++) await guard.reserve('10.0.0.9', `user${i}`);
+    await guard.reset('Alice');
+    assert.equal((await guard.reserve('10.0.0.5', 'alice')).allowed, true);
+    assert.equal((await guard.reserve('10.0.0.9', 'bob')).allowed, false);
+  });
+
+  test("throttle('login') gates the request on the address's kept points without counting", async () => {
+    const registry = memory({ login: ['2/minute'], login_username: ['5/minute'] });
     const gate = registry.throttle('login');
     for (let i = 0; i < 5; i++) assert.equal((await gate.check(request('10.0.0.1'))).allowed, true);
-    await registry.loginGuard().recordFailure('10.0.0.1', 'alice');
-    await registry.loginGuard().recordFailure('10.0.0.9', 'bob');
-    await registry.loginGuard().recordFailure('10.0.0.9', 'bob');
+    await registry.loginGuard().reserve('10.0.0.1', 'alice');
+    await registry.loginGuard().reserve('10.0.0.9', 'bob');
+    await registry.loginGuard().reserve('10.0.0.9', 'bob');
     assert.equal((await gate.check(request('10.0.0.1'))).allowed, true);
-    await registry.loginGuard().recordFailure('10.0.0.1', 'carol');
+    await registry.loginGuard().reserve('10.0.0.1', 'carol');
     const refused = await gate.check(request('10.0.0.1'));
     assert.equal(refused.allowed, false);
     assert.deepEqual(refused.headers, { 'RateLimit-Policy': '"login";q=2;w=60', RateLimit: '"login";r=0;t=60' });
     assert.equal(registry.loginGuard(), registry.loginGuard());
+  });
+
+  test('the guard needs both scopes; login_username is no operation\'s throttle', () => {
+    assert.throws(() => memory({ login: ['1/s'] }).loginGuard(), (err: unknown) => err instanceof ImproperlyConfigured && err.message.includes('"login_username"'));
+    assert.throws(() => memory({ login: ['1/s'], login_username: ['1/s'] }).throttle('login_username'), (err: unknown) => err instanceof ImproperlyConfigured && err.message.includes('login guard'));
   });
 });
 
@@ -334,27 +388,26 @@ describe('store failures (Redis on a closed port)', () => {
   after(() => dead.disconnect());
 
   test('fail open: counts in memory instead, and the limit still holds in this process', async () => {
-    const registry = new ThrottleRegistry({ ten: ['3/minute'], login: ['2/minute'] }, { redis: dead, failMode: 'open' });
+    const registry = new ThrottleRegistry({ ten: ['3/minute'], login: ['5/minute'], login_username: ['2/minute'] }, { redis: dead, failMode: 'open' });
     const started = Date.now();
     const ten = registry.throttle('ten');
     assert.equal(await allowedCount(Array.from({ length: 20 }, () => ten.check(request('10.0.0.1')))), 3);
     const guard = registry.loginGuard();
-    await guard.recordFailure('10.0.0.1', 'alice');
-    await guard.recordFailure('10.0.0.1', 'alice');
-    assert.equal((await guard.check('10.0.0.2', 'alice')).allowed, false);
+    assert.equal((await guard.reserve('10.0.0.1', 'alice')).allowed, true);
+    assert.equal((await guard.reserve('10.0.0.1', 'alice')).allowed, true);
+    assert.equal((await guard.reserve('10.0.0.2', 'alice')).allowed, false);
     await guard.reset('alice');
     assert.ok(Date.now() - started < 1000, 'fails fast');
   });
 
   test('fail closed: ServiceUnavailable, for the throttles and the login guard', async () => {
-    const registry = new ThrottleRegistry({ ten: ['3/minute'], login: ['2/minute'] }, { redis: dead, failMode: 'closed' });
+    const registry = new ThrottleRegistry({ ten: ['3/minute'], login: ['2/minute'], login_username: ['2/minute'] }, { redis: dead, failMode: 'closed' });
     const started = Date.now();
     const is503 = (err: unknown) => err instanceof ServiceUnavailable && err.status === 503 && err.cause instanceof Error;
     await assert.rejects(registry.throttle('ten').check(request('10.0.0.1')), is503);
     await assert.rejects(checkThrottles([registry.throttle('ten')], request('10.0.0.1')), is503);
     await assert.rejects(registry.throttle('login').check(request('10.0.0.1')), is503);
-    await assert.rejects(registry.loginGuard().check('10.0.0.1', 'alice'), is503);
-    await assert.rejects(registry.loginGuard().recordFailure('10.0.0.1', 'alice'), is503);
+    await assert.rejects(registry.loginGuard().reserve('10.0.0.1', 'alice'), is503);
     await registry.loginGuard().reset('alice');
     assert.ok(Date.now() - started < 1000, 'fails fast');
   });
@@ -426,13 +479,26 @@ describe('counting in a shared Redis', () => {
 
   test('the login guard shares its counts across registries', async (t) => {
     if (!reachable) return redisMissing(t);
-    const one = shared(a, { login: ['2/minute'] });
-    const two = shared(b, { login: ['2/minute'] });
-    await one.loginGuard().recordFailure('10.0.0.3', 'dave');
-    await two.loginGuard().recordFailure('10.0.0.4', 'dave');
-    assert.equal((await one.loginGuard().check('10.0.0.5', 'Dave')).allowed, false);
+    const one = shared(a, { login: ['2/minute'], login_username: ['2/minute'] });
+    const two = shared(b, { login: ['2/minute'], login_username: ['2/minute'] });
+    assert.equal((await one.loginGuard().reserve('10.0.0.3', 'dave')).allowed, true);
+    assert.equal((await two.loginGuard().reserve('10.0.0.4', 'dave')).allowed, true);
+    assert.equal((await one.loginGuard().reserve('10.0.0.5', 'Dave')).allowed, false);
     assert.equal((await two.throttle('login').check(request('10.0.0.3'))).allowed, true);
     await two.loginGuard().reset('dave');
-    assert.equal((await one.loginGuard().check('10.0.0.5', 'dave')).allowed, true);
+    assert.equal((await one.loginGuard().reserve('10.0.0.5', 'dave')).allowed, true);
+  });
+
+  test('100 simultaneous reservations through two registries against 20/minute: at most 20 are allowed; given back, the points return', async (t) => {
+    if (!reachable) return redisMissing(t);
+    const rates = { login: ['20/minute', '500/day'], login_username: ['30/minute'] };
+    const one = shared(a, rates).loginGuard();
+    const two = shared(b, rates).loginGuard();
+    const decisions = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? one : two).reserve('10.0.0.6', 'erin')));
+    const allowed = decisions.filter((d) => d.allowed);
+    assert.ok(allowed.length <= 20 && allowed.length >= 1, `${allowed.length} allowed`);
+    for (const d of allowed) if (d.allowed) await d.reservation.giveBack();
+    const after = await one.reserve('10.0.0.6', 'erin');
+    assert.equal(after.headers.RateLimit, '"login";r=19;t=60, "login/day";r=499;t=86400, "login_username";r=29;t=60');
   });
 });
