@@ -8,6 +8,7 @@
 import type { Context } from 'koa';
 import OpenAPIBackend, { type Context as OpenAPIContext, type Request as OpenAPIRequest } from 'openapi-backend';
 import type { Ajv } from 'ajv';
+import { clientAddress } from './clientAddress';
 import { ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from './errors';
 import { objectLoaders, type ObjectLoader } from './handlers/objects';
 import type { Handlers, OperationId, Call } from './handlers/types';
@@ -103,7 +104,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
   /** Made once per request, when the operation is known; authentication fills in the caller. */
   const requestInfo = (ctx: Context, gate: Gate, params: Record<string, string>): Mutable<RequestInfo> => ({
     method: ctx.method,
-    ip: clientIp(ctx, settings.numProxies),
+    ip: clientAddress(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], settings.numProxies),
     headers: ctx.headers,
     params,
     operation: gate.info,
@@ -250,22 +251,3 @@ function flatQuery(query: unknown): Partial<Record<string, string>> {
   }
   return out;
 }
-
-/**
- * The client's address: the socket's, unless NUM_PROXIES trusted proxies are in front; then
- * X-Forwarded-For read that many hops from the right, so a client cannot pick its own.
- */
-export function clientIp(ctx: Context, numProxies: number | null): string {
-  const socketIp = normaliseIp(ctx.req.socket.remoteAddress ?? '');
-  if (!numProxies) return socketIp;
-  const xff = ctx.get('x-forwarded-for');
-  if (!xff) return socketIp;
-  const hops = xff.split(',').map((s) => s.trim()).filter(Boolean);
-  if (hops.length === 0) return socketIp;
-  return normaliseIp(hops[Math.max(0, hops.length - numProxies)]);
-}
-
-function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
-

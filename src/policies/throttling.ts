@@ -20,6 +20,7 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ImproperlyConfigured, ServiceUnavailable, Throttled } from '../errors';
+import { throttleIdent } from '../clientAddress';
 import type { RequestInfo, Throttle, ThrottleDecision } from './types';
 
 const PERIOD_SECONDS: ReadonlyMap<string, number> = new Map([
@@ -211,9 +212,14 @@ export class RateWindows {
   }
 }
 
+/** The counter key of a client address: IPv4 as it is, IPv6 by its /64 network (#14). */
+function ipKey(ip: string): string {
+  return `ip:${throttleIdent(ip)}`;
+}
+
 /** The counter key of DRF's get_ident: the user's id, or the client's IP when anonymous. */
 function ident(req: RequestInfo): string {
-  return req.principal ? `user:${req.principal.id}` : `ip:${req.ip}`;
+  return req.principal ? `user:${req.principal.id}` : ipKey(req.ip);
 }
 
 abstract class RateThrottle implements Throttle {
@@ -230,7 +236,7 @@ abstract class RateThrottle implements Throttle {
  */
 export class AnonRateThrottle extends RateThrottle {
   async check(req: RequestInfo): Promise<ThrottleDecision> {
-    return req.principal ? { allowed: true } : this.windows.consume(`ip:${req.ip}`);
+    return req.principal ? { allowed: true } : this.windows.consume(ipKey(req.ip));
   }
 }
 
@@ -254,7 +260,7 @@ export class ScopedRateThrottle extends RateThrottle {
  */
 export class LoginThrottle extends RateThrottle {
   async check(req: RequestInfo): Promise<ThrottleDecision> {
-    return this.windows.decide(await this.windows.peek(`ip:${req.ip}`));
+    return this.windows.decide(await this.windows.peek(ipKey(req.ip)));
   }
 }
 
@@ -276,13 +282,13 @@ export class LoginGuard {
 
   /** Refuses when either key has a full window (its wait is the longest). Counts nothing. */
   async check(ip: string, username: string): Promise<ThrottleDecision> {
-    const [byIp, byName] = await Promise.all([this.windows.peek(`ip:${ip}`), this.windows.peek(usernameKey(username))]);
+    const [byIp, byName] = await Promise.all([this.windows.peek(ipKey(ip)), this.windows.peek(usernameKey(username))]);
     return this.windows.decide(byIp.map((c, i) => tighter(c, byName[i])));
   }
 
   /** Records one failed attempt against both keys. In fail-open mode a store failure counts in memory and does not throw. */
   async recordFailure(ip: string, username: string): Promise<void> {
-    await Promise.all([this.windows.penalize(`ip:${ip}`), this.windows.penalize(usernameKey(username))]);
+    await Promise.all([this.windows.penalize(ipKey(ip)), this.windows.penalize(usernameKey(username))]);
   }
 
   /**

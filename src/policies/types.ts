@@ -30,7 +30,7 @@ export interface OperationInfo {
 
 export interface RequestInfo {
   readonly method: string;
-  /** The client's address (X-Forwarded-For is read only through NUM_PROXIES). */
+  /** The client's canonical address (src/clientAddress.ts; X-Forwarded-For is read only through NUM_PROXIES). */
   readonly ip: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly params: Readonly<Record<string, string>>;
