@@ -2,7 +2,7 @@
  * openapi-backend, set up from the spec: routing by operationId, the security handlers, our
  * gate (authorize, throttle, the x-object lookup), body reading, validation and the response.
  * The order of the stages is openapi-backend's: route → authenticate → postSecurityHandler
- * (authorize, throttle, find the object, read the body) → validate → handler → postResponseHandler.
+ * (authorize, throttle, find the object, read the body, the throttles that count the body) → validate → handler → postResponseHandler.
  * Boot checks raise ImproperlyConfigured before the server listens.
  */
 import type { Context } from 'koa';
@@ -28,6 +28,8 @@ interface Gate {
   readonly authenticators: readonly Authenticator[];
   readonly permission: Permission;
   readonly throttles: readonly Throttle[];
+  /** The throttles of kind `email`: they count the body, so they run once it is read. */
+  readonly bodyThrottles: readonly Throttle[];
   readonly loginGuard: LoginGuard | null;
   readonly authenticateHeader: string;
   readonly loadObject: ObjectLoader | null;
@@ -61,6 +63,10 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
 
   const gates = new Map<string, Gate>();
   for (const info of spec.operations.values()) {
+    const bodyScopes = info.throttles.filter((scope) => services.throttles.kindOf(scope) === 'email');
+    if (bodyScopes.length > 0 && !spec.document.paths[info.path][info.method].requestBody) {
+      throw new ImproperlyConfigured(`${info.operationId}: x-throttle lists ${bodyScopes.join(', ')}, of kind email, but the operation takes no body`);
+    }
     const auths = info.schemes.map((s) => {
       const a = authenticators[s];
       if (!a) throw new ImproperlyConfigured(`security scheme ${s} has no authenticator`);
@@ -70,7 +76,8 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       info,
       authenticators: auths,
       permission: permissionFor(info.roles, groups),
-      throttles: info.throttles.map((scope) => services.throttles.throttle(scope)),
+      throttles: info.throttles.filter((scope) => !bodyScopes.includes(scope)).map((scope) => services.throttles.throttle(scope)),
+      bodyThrottles: bodyScopes.map((scope) => services.throttles.throttle(scope)),
       loginGuard: info.throttles.includes('login') ? services.throttles.loginGuard() : null,
       authenticateHeader: auths[0]?.authenticateHeader() ?? defaultAuthenticateHeader,
       loadObject: info.object ? loaderFor(info) : null,
@@ -163,6 +170,9 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
         const body = coerceBody(bodySchema(operation, ctx.request.type || 'application/json'), raw);
         (c.request as { requestBody?: unknown }).requestBody = body;
         (ctx.state.openapiRequest as OpenAPIRequest).body = body as never;
+        req.body = body;
+        // 6. the throttles that count the body (an address to mail), now that there is one
+        if (gate.bodyThrottles.length > 0) s.throttleHeaders = await checkThrottles(gate.bodyThrottles, req, s.throttleHeaders);
       }
     },
     unauthorizedHandler: async () => {

@@ -67,7 +67,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
     if (settings.redisUrl) redis = await connectRedis(settings.redisUrl);
     const throttles = new ThrottleRegistry(
       { ...spec.throttleRates, ...settings.throttleRates },
-      { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix },
+      { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix, kinds: spec.throttleKinds },
     );
     const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey });
     const services: Services = {
