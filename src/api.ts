@@ -16,6 +16,7 @@ import { JwtAuthentication, TokenAuthentication } from './policies/authenticatio
 import { permissionFor } from './policies/permissions';
 import { checkThrottles, type LoginGuard } from './policies/throttling';
 import type { Authenticator, OperationInfo, Permission, RequestInfo, Throttle } from './policies/types';
+import { buildAbsoluteUri } from './hosts';
 import { createBodyReader } from './pipeline/readBody';
 import { bodySchema, coerceBody, customizeAjv, prohibitNulCharacters, validationError } from './pipeline/validate';
 import { installRouteTable } from './routing';
@@ -209,6 +210,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
         query: flatQuery(c.request.query),
         services,
         ctx,
+        buildAbsoluteUri: (location) => buildAbsoluteUri(ctx, location),
         loginGuard: gate.loginGuard,
         object: s.object,
       };

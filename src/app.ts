@@ -1,7 +1,7 @@
 /**
  * createApp(settings): the Koa application and what it needs. The ONLY place the middleware
  * order is written: recover (the error boundary, which also logs) → security headers →
- * CORS → spec and docs (one middleware) → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
+ * allowed hosts (Django's ALLOWED_HOSTS: a 400 before anything else) → CORS → spec and docs (one middleware) → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
  * validate, handle, respond).
  */
 import crypto from 'node:crypto';
@@ -26,6 +26,7 @@ import { loadSpec, type Spec } from './spec';
 import { TokenBackend } from './tokens/backend';
 import { JwtService } from './tokens/tokens';
 import { docs } from './docs';
+import { allowedHosts } from './hosts';
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -86,6 +87,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
     const draining = { now: false };
     koa.use(recover(api, log, draining, options.observeResponse));
     koa.use(securityHeaders());
+    koa.use(allowedHosts(settings.allowedHosts, settings.numProxies));
     if (settings.corsAllowedOrigins.length) koa.use(corsFor(settings.corsAllowedOrigins));
     koa.use(meta(spec));
     koa.use((ctx: Context) => api.dispatch(ctx));

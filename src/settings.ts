@@ -39,6 +39,12 @@ export interface Settings {
   readonly throttleKeyPrefix: string;
   readonly redisUrl: string | null;
   readonly numProxies: number | null;
+  /**
+   * ALLOWED_HOSTS (Django's): the host names a request may name in its Host header (or, behind
+   * NUM_PROXIES, X-Forwarded-Host), lower-cased: `*` for any, `.example.com` for the domain and
+   * its subdomains, an exact name or address otherwise (`[::1]` for IPv6).
+   */
+  readonly allowedHosts: readonly string[];
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
   readonly mail: {
@@ -83,6 +89,7 @@ export const DEFAULTS = Object.freeze({
   THROTTLE_KEY_PREFIX: 'littlelemon',
   REDIS_URL: '',
   NUM_PROXIES: '',
+  ALLOWED_HOSTS: '',
   BODY_LIMIT: '1mb',
   LOG_LEVEL: 'info',
   MAIL_DIR: '',
@@ -187,6 +194,7 @@ export function loadSettings(env: Env = process.env): Settings {
     throttleKeyPrefix: get('THROTTLE_KEY_PREFIX'),
     redisUrl,
     numProxies: numProxiesRaw === '' ? null : int('NUM_PROXIES', 0, 100),
+    allowedHosts: Object.freeze(parseAllowedHosts(get('ALLOWED_HOSTS'), get('SITE_URL'))),
     bodyLimitBytes: parseBytes(get('BODY_LIMIT')),
     logLevel: checkLogLevel(get('LOG_LEVEL')),
     mail: Object.freeze({
@@ -221,6 +229,34 @@ function normaliseDatabaseUrl(raw: string, dataDir: string): string {
   throw new ImproperlyConfigured(
     `DATABASE_URL must be postgres://user@host:port/db or sqlite:<file>, got ${JSON.stringify(raw.replace(/:[^:@/]*@/, ':***@'))}`,
   );
+}
+
+/** A host name (`example.com`, `.example.com`), an IPv4 address, or an IPv6 one in brackets. */
+const HOST_PATTERN = /^(?:\.?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/;
+
+/**
+ * ALLOWED_HOSTS, comma-separated, lower-cased. Unset, it is SITE_URL's host, `localhost`,
+ * `127.0.0.1` and `[::1]`. Raises ImproperlyConfigured for an item that is not `*`, a host name,
+ * `.domain` or an address (a port or a scheme included), and for a SITE_URL without a host.
+ */
+function parseAllowedHosts(raw: string, siteUrl: string): string[] {
+  if (raw.trim() === '') {
+    let siteHost: string;
+    try {
+      siteHost = new URL(siteUrl).hostname.toLowerCase();
+    } catch {
+      throw new ImproperlyConfigured(`SITE_URL must be an absolute URL such as https://lemon.example, got ${JSON.stringify(siteUrl)}`);
+    }
+    return [...new Set([siteHost, 'localhost', '127.0.0.1', '[::1]'].filter(Boolean))];
+  }
+  const hosts = raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const host of hosts) {
+    if (host !== '*' && !HOST_PATTERN.test(host)) {
+      throw new ImproperlyConfigured(`ALLOWED_HOSTS: expected host names, .domain, addresses or *, without a scheme or a port, got ${JSON.stringify(host)}`);
+    }
+  }
+  if (hosts.length === 0) throw new ImproperlyConfigured('ALLOWED_HOSTS names no host');
+  return hosts;
 }
 
 function parseBytes(raw: string): number {

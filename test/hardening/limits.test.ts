@@ -82,22 +82,22 @@ before(async () => {
   // The slow clients, started now and checked at the end.
   slow.silent = watch(port, () => undefined);
   slow.slowHeaders = watch(port, (s) => {
-    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
     const t = setInterval(() => s.writable && s.write('a'), 500);
     return () => clearInterval(t);
   });
   slow.slowBody = watch(port, (s) => {
-    s.write(`POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"username":"`);
+    s.write(`POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"username":"`);
     const t = setInterval(() => s.writable && s.write('a'), 500);
     return () => clearInterval(t);
   });
   slow.idleKeepAlive = watch(port, (s) => {
-    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
   });
   for (let i = 0; i < 200; i++) {
     slowloris.push(
       watch(port, (s) => {
-        s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+        s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
         const t = setInterval(() => s.writable && s.write('X-A: b\r\n'), 2000);
         return () => clearInterval(t);
       }),
@@ -150,7 +150,7 @@ describe('the body limit (BODY_LIMIT=4mb)', () => {
     const started = Date.now();
     const gz = await post(bomb, 'application/json', { 'content-encoding': 'gzip' });
     const gzMs = Date.now() - started;
-    const chunkedHead = `POST /api/menu-items HTTP/1.1\r\nHost: x\r\nAuthorization: Token ${managerKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+    const chunkedHead = `POST /api/menu-items HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token ${managerKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
     const chunk = Buffer.from(`{"title":"A","pad":"${'x'.repeat(1024 * 1024)}`);
     const chunks: (string | Buffer)[] = [chunkedHead];
     for (let i = 0; i < 5; i++) chunks.push(`${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
@@ -172,12 +172,12 @@ describe('the body limit (BODY_LIMIT=4mb)', () => {
 
 describe('headers', () => {
   test('a header block over 16 KB is 431 and the connection is closed; 15 KB is fine; the server keeps answering', async () => {
-    const big = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+    const big = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
     assert.equal(big.status, 431);
     assert.ok(big.closed);
-    const longUrl = await rawRequest(server.port, `GET /api/menu-items?search=${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const longUrl = await rawRequest(server.port, `GET /api/menu-items?search=${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     assert.equal(longUrl.status, 431);
-    const many = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
+    const many = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
     assert.equal(many.status, 431);
     const fine = await fetch(`${server.url}/healthz`, { headers: { 'x-big': 'a'.repeat(15 * 1024) } });
     assert.equal(fine.status, 200);
@@ -186,12 +186,12 @@ describe('headers', () => {
 
   test('malformed requests (bad header bytes, CL+TE together, two Content-Lengths, a bad method) are 400 and closed', async () => {
     const cases = [
-      'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0000b\r\n\r\n',
-      'POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
-      'POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
-      'G\u00e9T /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
-      'GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n',
-      'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: a\u0000b\r\n\r\n',
+      'POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
+      'G\u00e9T /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      'GET /healthz HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n',
     ];
     for (const c of cases) {
       const r = await rawRequest(server.port, Buffer.from(c, 'latin1'));
@@ -250,7 +250,7 @@ describe('JSON that is costly to read', () => {
 
 describe('connections', () => {
   test('500 connections at once, each with a request: every one is answered 200', async () => {
-    const replies = await Promise.all(Array.from({ length: 500 }, () => rawRequest(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 15_000)));
+    const replies = await Promise.all(Array.from({ length: 500 }, () => rawRequest(server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', 15_000)));
     const statuses = new Map<number, number>();
     for (const r of replies) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     assert.deepEqual(Object.fromEntries(statuses), { 200: 500 });
