@@ -106,6 +106,7 @@ export const DEFAULTS = Object.freeze({
   SEND_ACTIVATION_EMAIL: 'false',
   CORS_ALLOWED_ORIGINS: '',
   SHUTDOWN_TIMEOUT: '10',
+  NODE_ENV: '',
 });
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -168,6 +169,10 @@ export function loadSettings(env: Env = process.env): Settings {
     throw new ImproperlyConfigured('REDIS_URL must start with redis:// or rediss://');
   }
 
+  // Django refuses to start without a SECRET_KEY; a generated one is for development only (#14).
+  if (!env.SECRET_KEY && get('NODE_ENV').trim().toLowerCase() === 'production') {
+    throw new ImproperlyConfigured('SECRET_KEY must be set when NODE_ENV=production');
+  }
   const secret = resolveSecretKey(env.SECRET_KEY, dataDir);
   return Object.freeze({
     host: get('HOST'),
@@ -274,7 +279,7 @@ function checkLogLevel(level: string): string {
   return level;
 }
 
-/** SECRET_KEY, or one generated once and kept in `<dataDir>/secret_key` (mode 0600). */
+/** SECRET_KEY, or (outside production) one generated once and kept in `<dataDir>/secret_key` (mode 0600). */
 function resolveSecretKey(fromEnv: string | undefined, dataDir: string): { key: string; generated: boolean } {
   if (fromEnv) {
     if (fromEnv.length < 32) throw new ImproperlyConfigured('SECRET_KEY must be at least 32 characters long');
