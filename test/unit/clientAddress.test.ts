@@ -27,7 +27,7 @@ describe('canonicalAddress', () => {
   });
 
   test('anything else is not an address: null', () => {
-    for (const text of ['', '   ', 'not-an-ip', '1.2.3.4.5', '1.2.3', '0x7f.1', '256.1.1.1', '1.2.3.4/24', '2001:db8::1::2', ':::', 'unknown', '_hidden', `${'1'.repeat(100)}`, '1.2.3.4, 5.6.7.8', '::ffff:1.2.3.4.5']) {
+    for (const text of ['', '   ', 'not-an-ip', '1.2.3.4.5', '1.2.3', '0x7f.1', '01.2.3.4', '256.1.1.1', '1.2.3.4/24', '2001:db8::1::2', ':::', 'unknown', '_hidden', `${'1'.repeat(100)}`, '1.2.3.4, 5.6.7.8', '::ffff:1.2.3.4.5']) {
       assert.equal(canonicalAddress(text), null, JSON.stringify(text));
     }
   });
