@@ -2,7 +2,8 @@
  * openapi-backend, set up from the spec: routing by operationId, the security handlers, our
  * gate (authorize, throttle, the x-object lookup), body reading, validation and the response.
  * The order of the stages is openapi-backend's: route → authenticate → postSecurityHandler
- * (authorize, throttle, find the object, read the body, the throttles that count the body) → validate → handler → postResponseHandler.
+ * (authorize, throttle, find the object, read the body, the throttles that count the body) →
+ * validate → handler → postResponseHandler.
  * Boot checks raise ImproperlyConfigured before the server listens.
  */
 import type { Context } from 'koa';
@@ -12,11 +13,11 @@ import { clientAddress } from './clientAddress';
 import { ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from './errors';
 import { objectLoaders, type ObjectLoader } from './handlers/objects';
 import type { Handlers, OperationId, Call } from './handlers/types';
+import { buildAbsoluteUri } from './hosts';
 import { JwtAuthentication, TokenAuthentication } from './policies/authentication';
 import { permissionFor } from './policies/permissions';
 import { checkThrottles, type LoginGuard } from './policies/throttling';
 import type { Authenticator, OperationInfo, Permission, RequestInfo, Throttle } from './policies/types';
-import { buildAbsoluteUri } from './hosts';
 import { createBodyReader } from './pipeline/readBody';
 import { bodySchema, coerceBody, customizeAjv, prohibitNulCharacters, validationError } from './pipeline/validate';
 import { installRouteTable } from './routing';

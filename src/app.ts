@@ -1,8 +1,9 @@
 /**
  * createApp(settings): the Koa application and what it needs. The ONLY place the middleware
  * order is written: recover (the error boundary, which also logs) → security headers →
- * allowed hosts (Django's ALLOWED_HOSTS: a 400 before anything else) → CORS → spec and docs (one middleware) → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
- * validate, handle, respond).
+ * allowed hosts (Django's ALLOWED_HOSTS: a JSON 400 before anything else, #14) → CORS → spec
+ * and docs (one middleware) → dispatch (openapi-backend: route, authenticate, authorize,
+ * throttle, read body, throttle by the body, validate, handle, respond).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';

@@ -165,8 +165,10 @@ describe('behind a trusted proxy (NUM_PROXIES=1, ALLOWED_HOSTS=api.lemon.example
   });
 });
 
-test('ALLOWED_HOSTS with a scheme, a port or a path stops start-up, naming the variable', () => {
+test('ALLOWED_HOSTS with a scheme, a port or a path stops start-up, naming the variable; so does a SITE_URL with no host to allow', () => {
   for (const value of ['http://lemon.example', 'lemon.example:8000', 'lemon.example/api', 'a b', ' , ']) {
     assert.throws(() => loadSettings({ ALLOWED_HOSTS: value, SECRET_KEY: 'x'.repeat(40), DATA_DIR: '/tmp' }), (err: unknown) => err instanceof ImproperlyConfigured && /ALLOWED_HOSTS/.test(err.message), value);
   }
+  assert.throws(() => loadSettings({ SITE_URL: 'lemon.example', SECRET_KEY: 'x'.repeat(40), DATA_DIR: '/tmp' }), (err: unknown) => err instanceof ImproperlyConfigured && /SITE_URL/.test(err.message));
+  assert.deepEqual(loadSettings({ SITE_URL: 'https://Lemon.Example/app', SECRET_KEY: 'x'.repeat(40), DATA_DIR: '/tmp' }).allowedHosts, ['lemon.example', 'localhost', '127.0.0.1', '[::1]']);
 });
