@@ -2,15 +2,18 @@
  * openapi-backend, set up from the spec: routing by operationId, the security handlers, our
  * gate (authorize, throttle, the x-object lookup), body reading, validation and the response.
  * The order of the stages is openapi-backend's: route → authenticate → postSecurityHandler
- * (authorize, throttle, find the object, read the body) → validate → handler → postResponseHandler.
+ * (authorize, throttle, find the object, read the body, the throttles that count the body) →
+ * validate → handler → postResponseHandler.
  * Boot checks raise ImproperlyConfigured before the server listens.
  */
 import type { Context } from 'koa';
 import OpenAPIBackend, { type Context as OpenAPIContext, type Request as OpenAPIRequest } from 'openapi-backend';
 import type { Ajv } from 'ajv';
+import { clientAddress } from './clientAddress';
 import { ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from './errors';
 import { objectLoaders, type ObjectLoader } from './handlers/objects';
 import type { Handlers, OperationId, Call } from './handlers/types';
+import { buildAbsoluteUri } from './hosts';
 import { JwtAuthentication, TokenAuthentication } from './policies/authentication';
 import { permissionFor } from './policies/permissions';
 import { checkThrottles, type LoginGuard } from './policies/throttling';
@@ -27,6 +30,8 @@ interface Gate {
   readonly authenticators: readonly Authenticator[];
   readonly permission: Permission;
   readonly throttles: readonly Throttle[];
+  /** The throttles of kind `email`: they count the body, so they run once it is read. */
+  readonly bodyThrottles: readonly Throttle[];
   readonly loginGuard: LoginGuard | null;
   readonly authenticateHeader: string;
   readonly loadObject: ObjectLoader | null;
@@ -60,6 +65,10 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
 
   const gates = new Map<string, Gate>();
   for (const info of spec.operations.values()) {
+    const bodyScopes = info.throttles.filter((scope) => services.throttles.kindOf(scope) === 'email');
+    if (bodyScopes.length > 0 && !spec.document.paths[info.path][info.method].requestBody) {
+      throw new ImproperlyConfigured(`${info.operationId}: x-throttle lists ${bodyScopes.join(', ')}, of kind email, but the operation takes no body`);
+    }
     const auths = info.schemes.map((s) => {
       const a = authenticators[s];
       if (!a) throw new ImproperlyConfigured(`security scheme ${s} has no authenticator`);
@@ -69,7 +78,8 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       info,
       authenticators: auths,
       permission: permissionFor(info.roles, groups),
-      throttles: info.throttles.map((scope) => services.throttles.throttle(scope)),
+      throttles: info.throttles.filter((scope) => !bodyScopes.includes(scope)).map((scope) => services.throttles.throttle(scope)),
+      bodyThrottles: bodyScopes.map((scope) => services.throttles.throttle(scope)),
       loginGuard: info.throttles.includes('login') ? services.throttles.loginGuard() : null,
       authenticateHeader: auths[0]?.authenticateHeader() ?? defaultAuthenticateHeader,
       loadObject: info.object ? loaderFor(info) : null,
@@ -103,7 +113,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
   /** Made once per request, when the operation is known; authentication fills in the caller. */
   const requestInfo = (ctx: Context, gate: Gate, params: Record<string, string>): Mutable<RequestInfo> => ({
     method: ctx.method,
-    ip: clientIp(ctx, settings.numProxies),
+    ip: clientAddress(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], settings.numProxies),
     headers: ctx.headers,
     params,
     operation: gate.info,
@@ -162,6 +172,9 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
         const body = coerceBody(bodySchema(operation, ctx.request.type || 'application/json'), raw);
         (c.request as { requestBody?: unknown }).requestBody = body;
         (ctx.state.openapiRequest as OpenAPIRequest).body = body as never;
+        req.body = body;
+        // 6. the throttles that count the body (an address to mail), now that there is one
+        if (gate.bodyThrottles.length > 0) s.throttleHeaders = await checkThrottles(gate.bodyThrottles, req, s.throttleHeaders);
       }
     },
     unauthorizedHandler: async () => {
@@ -198,6 +211,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
         query: flatQuery(c.request.query),
         services,
         ctx,
+        buildAbsoluteUri: (location) => buildAbsoluteUri(ctx, location),
         loginGuard: gate.loginGuard,
         object: s.object,
       };
@@ -250,22 +264,3 @@ function flatQuery(query: unknown): Partial<Record<string, string>> {
   }
   return out;
 }
-
-/**
- * The client's address: the socket's, unless NUM_PROXIES trusted proxies are in front; then
- * X-Forwarded-For read that many hops from the right, so a client cannot pick its own.
- */
-export function clientIp(ctx: Context, numProxies: number | null): string {
-  const socketIp = normaliseIp(ctx.req.socket.remoteAddress ?? '');
-  if (!numProxies) return socketIp;
-  const xff = ctx.get('x-forwarded-for');
-  if (!xff) return socketIp;
-  const hops = xff.split(',').map((s) => s.trim()).filter(Boolean);
-  if (hops.length === 0) return socketIp;
-  return normaliseIp(hops[Math.max(0, hops.length - numProxies)]);
-}
-
-function normaliseIp(ip: string): string {
-  return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-}
-

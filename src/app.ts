@@ -1,8 +1,9 @@
 /**
  * createApp(settings): the Koa application and what it needs. The ONLY place the middleware
  * order is written: recover (the error boundary, which also logs) → security headers →
- * CORS → spec and docs (one middleware) → dispatch (openapi-backend: route, authenticate, authorize, throttle, read body,
- * validate, handle, respond).
+ * allowed hosts (Django's ALLOWED_HOSTS: a JSON 400 before anything else, #14) → CORS → spec
+ * and docs (one middleware) → dispatch (openapi-backend: route, authenticate, authorize,
+ * throttle, read body, throttle by the body, validate, handle, respond).
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -26,6 +27,7 @@ import { loadSpec, type Spec } from './spec';
 import { TokenBackend } from './tokens/backend';
 import { JwtService } from './tokens/tokens';
 import { docs } from './docs';
+import { allowedHosts } from './hosts';
 
 export interface AppOptions {
   readonly logger?: Logger;
@@ -67,7 +69,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
     if (settings.redisUrl) redis = await connectRedis(settings.redisUrl);
     const throttles = new ThrottleRegistry(
       { ...spec.throttleRates, ...settings.throttleRates },
-      { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix },
+      { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix, kinds: spec.throttleKinds },
     );
     const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey });
     const services: Services = {
@@ -86,6 +88,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
     const draining = { now: false };
     koa.use(recover(api, log, draining, options.observeResponse));
     koa.use(securityHeaders());
+    koa.use(allowedHosts(settings.allowedHosts, settings.numProxies));
     if (settings.corsAllowedOrigins.length) koa.use(corsFor(settings.corsAllowedOrigins));
     koa.use(meta(spec));
     koa.use((ctx: Context) => api.dispatch(ctx));

@@ -56,6 +56,13 @@ export class ParseError extends ApiError {
   static override defaultCode = 'parse_error';
 }
 
+/** Django's DisallowedHost: the request names a host ALLOWED_HOSTS does not list (or none). */
+export class DisallowedHost extends ApiError {
+  static override status = 400;
+  static override defaultDetail = 'Invalid HTTP_HOST header.';
+  static override defaultCode = 'disallowed_host';
+}
+
 export class AuthenticationFailed extends ApiError {
   static override status = 401;
   static override defaultDetail = 'Incorrect authentication credentials.';

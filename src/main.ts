@@ -2,11 +2,11 @@
  * `npm start`: read the settings, build the app, listen. SIGTERM/SIGINT stop accepting
  * connections, let in-flight requests finish, then close the database.
  */
-import http from 'node:http';
 import net from 'node:net';
 import { createApp } from './app';
 import { ImproperlyConfigured } from './errors';
 import { createLogger } from './log';
+import { createServer } from './server';
 import { loadDotEnv, loadSettings } from './settings';
 
 /** How long SIGTERM keeps accepting, so connections already queued are not reset. */
@@ -20,9 +20,8 @@ async function main(): Promise<void> {
     log.warn({ dataDir: settings.dataDir }, 'SECRET_KEY is not set: using one generated and kept in the data folder');
   }
   const app = await createApp(settings, { logger: log });
-  // Slow clients: headers within 10 s, the whole request within 30 s. Node only looks every
-  // connectionsCheckingInterval (30 s by default), so look every second.
-  const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.koa.callback());
+  // Slow-client timeouts, and Node's parser errors answered in JSON (server.ts).
+  const server = createServer(app.koa.callback());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(settings.port, settings.host, resolve);

@@ -39,6 +39,12 @@ export interface Settings {
   readonly throttleKeyPrefix: string;
   readonly redisUrl: string | null;
   readonly numProxies: number | null;
+  /**
+   * ALLOWED_HOSTS (Django's): the host names a request may name in its Host header (or, behind
+   * NUM_PROXIES, X-Forwarded-Host), lower-cased: `*` for any, `.example.com` for the domain and
+   * its subdomains, an exact name or address otherwise (`[::1]` for IPv6).
+   */
+  readonly allowedHosts: readonly string[];
   readonly bodyLimitBytes: number;
   readonly logLevel: string;
   readonly mail: {
@@ -83,6 +89,7 @@ export const DEFAULTS = Object.freeze({
   THROTTLE_KEY_PREFIX: 'littlelemon',
   REDIS_URL: '',
   NUM_PROXIES: '',
+  ALLOWED_HOSTS: '',
   BODY_LIMIT: '1mb',
   LOG_LEVEL: 'info',
   MAIL_DIR: '',
@@ -99,6 +106,7 @@ export const DEFAULTS = Object.freeze({
   SEND_ACTIVATION_EMAIL: 'false',
   CORS_ALLOWED_ORIGINS: '',
   SHUTDOWN_TIMEOUT: '10',
+  NODE_ENV: '',
 });
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -161,6 +169,10 @@ export function loadSettings(env: Env = process.env): Settings {
     throw new ImproperlyConfigured('REDIS_URL must start with redis:// or rediss://');
   }
 
+  // Django refuses to start without a SECRET_KEY; a generated one is for development only (#14).
+  if (!env.SECRET_KEY && get('NODE_ENV').trim().toLowerCase() === 'production') {
+    throw new ImproperlyConfigured('SECRET_KEY must be set when NODE_ENV=production');
+  }
   const secret = resolveSecretKey(env.SECRET_KEY, dataDir);
   return Object.freeze({
     host: get('HOST'),
@@ -187,6 +199,7 @@ export function loadSettings(env: Env = process.env): Settings {
     throttleKeyPrefix: get('THROTTLE_KEY_PREFIX'),
     redisUrl,
     numProxies: numProxiesRaw === '' ? null : int('NUM_PROXIES', 0, 100),
+    allowedHosts: Object.freeze(parseAllowedHosts(get('ALLOWED_HOSTS'), get('SITE_URL'))),
     bodyLimitBytes: parseBytes(get('BODY_LIMIT')),
     logLevel: checkLogLevel(get('LOG_LEVEL')),
     mail: Object.freeze({
@@ -223,6 +236,34 @@ function normaliseDatabaseUrl(raw: string, dataDir: string): string {
   );
 }
 
+/** A host name (`example.com`, `.example.com`), an IPv4 address, or an IPv6 one in brackets. */
+const HOST_PATTERN = /^(?:\.?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])$/;
+
+/**
+ * ALLOWED_HOSTS, comma-separated, lower-cased. Unset, it is SITE_URL's host, `localhost`,
+ * `127.0.0.1` and `[::1]`. Raises ImproperlyConfigured for an item that is not `*`, a host name,
+ * `.domain` or an address (a port or a scheme included), and for a SITE_URL without a host.
+ */
+function parseAllowedHosts(raw: string, siteUrl: string): string[] {
+  if (raw.trim() === '') {
+    let siteHost: string;
+    try {
+      siteHost = new URL(siteUrl).hostname.toLowerCase();
+    } catch {
+      throw new ImproperlyConfigured(`SITE_URL must be an absolute URL such as https://lemon.example, got ${JSON.stringify(siteUrl)}`);
+    }
+    return [...new Set([siteHost, 'localhost', '127.0.0.1', '[::1]'].filter(Boolean))];
+  }
+  const hosts = raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  for (const host of hosts) {
+    if (host !== '*' && !HOST_PATTERN.test(host)) {
+      throw new ImproperlyConfigured(`ALLOWED_HOSTS: expected host names, .domain, addresses or *, without a scheme or a port, got ${JSON.stringify(host)}`);
+    }
+  }
+  if (hosts.length === 0) throw new ImproperlyConfigured('ALLOWED_HOSTS names no host');
+  return hosts;
+}
+
 function parseBytes(raw: string): number {
   const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
   if (!m) throw new ImproperlyConfigured(`BODY_LIMIT must look like 1mb, 512kb or 1000, got ${JSON.stringify(raw)}`);
@@ -238,7 +279,7 @@ function checkLogLevel(level: string): string {
   return level;
 }
 
-/** SECRET_KEY, or one generated once and kept in `<dataDir>/secret_key` (mode 0600). */
+/** SECRET_KEY, or (outside production) one generated once and kept in `<dataDir>/secret_key` (mode 0600). */
 function resolveSecretKey(fromEnv: string | undefined, dataDir: string): { key: string; generated: boolean } {
   if (fromEnv) {
     if (fromEnv.length < 32) throw new ImproperlyConfigured('SECRET_KEY must be at least 32 characters long');

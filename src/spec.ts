@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ImproperlyConfigured } from './errors';
-import type { OperationInfo } from './policies/types';
+import { THROTTLE_KINDS, type OperationInfo, type ThrottleKind } from './policies/types';
 
 export const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 
@@ -34,6 +34,8 @@ export interface Spec {
   readonly operations: ReadonlyMap<string, OperationInfo>;
   /** The root `x-throttle-rates`, each scope as a list of windows. */
   readonly throttleRates: Readonly<Record<string, readonly string[]>>;
+  /** The root `x-throttle-kinds`: the kind of each scope listed (the others are `scoped`). */
+  readonly throttleKinds: Readonly<Record<string, ThrottleKind>>;
 }
 
 /** Reads and checks openapi.yaml. Raises ImproperlyConfigured for a bad extension. */
@@ -93,7 +95,28 @@ export function loadSpec(file = path.join(PROJECT_ROOT, 'openapi.yaml')): Spec {
     }
     throttleRates[scope] = Object.freeze(windows as string[]);
   }
-  return Object.freeze({ yaml, document, publicDocument: describePolicies(document, operations), operations, throttleRates: Object.freeze(throttleRates) });
+  const throttleKinds = readThrottleKinds(document['x-throttle-kinds'], throttleRates);
+  return Object.freeze({ yaml, document, publicDocument: describePolicies(document, operations), operations, throttleRates: Object.freeze(throttleRates), throttleKinds });
+}
+
+/**
+ * The root `x-throttle-kinds` (scope → kind), checked: a known kind, a scope of
+ * `x-throttle-rates`, and `login` for the scope `login` only, the one whose windows LoginGuard
+ * fills (a LoginThrottle on another scope would never refuse). Raises ImproperlyConfigured.
+ */
+function readThrottleKinds(value: unknown, rates: Readonly<Record<string, unknown>>): Readonly<Record<string, ThrottleKind>> {
+  if (value === undefined) return Object.freeze({});
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new ImproperlyConfigured('x-throttle-kinds must map scopes to kinds');
+  const kinds: Record<string, ThrottleKind> = {};
+  for (const [scope, kind] of Object.entries(value)) {
+    if (!THROTTLE_KINDS.includes(kind as ThrottleKind)) {
+      throw new ImproperlyConfigured(`x-throttle-kinds.${scope}: unknown kind ${JSON.stringify(kind)} (known: ${THROTTLE_KINDS.join(', ')})`);
+    }
+    if (!Object.hasOwn(rates, scope)) throw new ImproperlyConfigured(`x-throttle-kinds names ${JSON.stringify(scope)}, a scope x-throttle-rates does not declare`);
+    if (kind === 'login' && scope !== 'login') throw new ImproperlyConfigured(`x-throttle-kinds.${scope}: only the scope login can be of kind login`);
+    kinds[scope] = kind as ThrottleKind;
+  }
+  return Object.freeze(kinds);
 }
 
 const ROLE_WORDS: Record<string, string> = {

@@ -54,6 +54,20 @@ test('an invalid rate stops start-up, naming it', async () => {
   assert.match((err as Error).message, /10\/fortnight/);
 });
 
+test('x-throttle-kinds: an unknown kind, a scope without a rate, login on another scope, or email where there is no body stop start-up, naming it', async () => {
+  const cases: [(y: string) => string, RegExp][] = [
+    [(y) => y.replace('  anon: anon\n', '  anon: per_ip\n'), /x-throttle-kinds\.anon: unknown kind "per_ip"/],
+    [(y) => y.replace('  anon: anon\n', '  anon: anon\n  anno: anon\n'), /"anno"/],
+    [(y) => y.replace('  mail_address: email\n', '  mail_address: email\n  ten: login\n'), /x-throttle-kinds\.ten: only the scope login/],
+    [(y) => y.replace('x-throttle: [ten]', 'x-throttle: [mail_address]'), /x-throttle lists mail_address, of kind email, but the operation takes no body/],
+  ];
+  for (const [edit, message] of cases) {
+    const err = await boot(specWith(edit));
+    assert.ok(err instanceof ImproperlyConfigured, String(err));
+    assert.match((err as Error).message, message);
+  }
+});
+
 test('a group in x-roles that x-groups does not declare stops start-up', async () => {
   const err = await boot(specWith((y) => y.replace('x-roles: [Manager]', 'x-roles: [Managers]')));
   assert.ok(err instanceof ImproperlyConfigured, String(err));

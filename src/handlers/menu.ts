@@ -3,11 +3,10 @@
  * with DRF's SearchFilter and OrderingFilter), retrieve, create, update, partial update, delete.
  * Prices are integer cents in the database and decimal strings ("5.50") on the wire.
  */
-import type { Context } from 'koa';
 import { fromCents, parsePythonInt, pySplit, toCents } from '../decimal';
 import { NotFound } from '../errors';
 import { isPostgres, type Db, type Knex } from '../db/knex';
-import type { Handler, OperationId } from './types';
+import type { Call, Handler, OperationId } from './types';
 
 interface MenuRow {
   id: number;
@@ -85,8 +84,10 @@ function pageNumber(value: string | undefined, pages: number): number {
 /**
  * The request's absolute URL with `page` set to `page`, or removed when null: DRF's
  * replace_query_param / remove_query_param, which re-encode the query with its keys sorted.
+ * The scheme and host are the validated ones (buildAbsoluteUri), never the Host header as sent.
  */
-export function pageUrl(ctx: Context, page: number | null): string {
+export function pageUrl(call: Pick<Call, 'ctx' | 'buildAbsoluteUri'>, page: number | null): string {
+  const { ctx } = call;
   const params = parseQs(ctx.querystring);
   if (page === null) params.delete('page');
   else params.set('page', [String(page)]);
@@ -94,7 +95,7 @@ export function pageUrl(ctx: Context, page: number | null): string {
     .sort(([a], [b]) => compareCodePoints(a, b))
     .flatMap(([k, values]) => values.map((v) => `${quotePlus(k)}=${quotePlus(v)}`))
     .join('&');
-  return `${ctx.protocol}://${ctx.host}${ctx.path}${query ? `?${query}` : ''}`;
+  return call.buildAbsoluteUri(`${ctx.path}${query ? `?${query}` : ''}`);
 }
 
 /** Python's parse_qs(query, keep_blank_values=True): every value per key, keys in first-seen order. */
@@ -165,8 +166,8 @@ export const menuHandlers = {
       status: 200,
       body: {
         count,
-        next: number < pages ? pageUrl(call.ctx, number + 1) : null,
-        previous: number > 1 ? pageUrl(call.ctx, number === 2 ? null : number - 1) : null,
+        next: number < pages ? pageUrl(call, number + 1) : null,
+        previous: number > 1 ? pageUrl(call, number === 2 ? null : number - 1) : null,
         results: rows.map(serialize),
       },
     };

@@ -44,6 +44,11 @@ export interface Call<K extends OperationId = OperationId> {
   readonly query: Partial<Record<string, string>>;
   readonly services: Services;
   readonly ctx: Context;
+  /**
+   * DRF's request.build_absolute_uri: `location` (a path and query) after the request's scheme
+   * and host, as validated against ALLOWED_HOSTS. Every link the API answers with is made here.
+   */
+  buildAbsoluteUri(location: string): string;
   /** The object the path names (`x-object`), already found and permission-checked by the gate. */
   readonly object: unknown;
   /** The password-guessing guard, when the operation lists the `login` throttle. */

@@ -17,11 +17,13 @@
  * `r` is what is left, and `t` is the seconds until that window resets, rounded up. A window that
  * has counted nothing yet shows the full quota with t=0.
  */
+import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { ImproperlyConfigured, ServiceUnavailable, Throttled } from '../errors';
-import type { RequestInfo, Throttle, ThrottleDecision } from './types';
+import { throttleIdent } from '../clientAddress';
 import { usernameKey as comparisonKey } from '../username';
+import { THROTTLE_KINDS, type RequestInfo, type Throttle, type ThrottleDecision, type ThrottleKind } from './types';
 
 const PERIOD_SECONDS: ReadonlyMap<string, number> = new Map([
   ...['s', 'sec', 'second', 'seconds'].map((p) => [p, 1] as const),
@@ -254,9 +256,14 @@ export class RateWindows {
   }
 }
 
+/** The counter key of a client address: IPv4 as it is, IPv6 by its /64 network (#14). */
+function ipKey(ip: string): string {
+  return `ip:${throttleIdent(ip)}`;
+}
+
 /** The counter key of DRF's get_ident: the user's id, or the client's IP when anonymous. */
 function ident(req: RequestInfo): string {
-  return req.principal ? `user:${req.principal.id}` : `ip:${req.ip}`;
+  return req.principal ? `user:${req.principal.id}` : ipKey(req.ip);
 }
 
 abstract class RateThrottle implements Throttle {
@@ -273,7 +280,7 @@ abstract class RateThrottle implements Throttle {
  */
 export class AnonRateThrottle extends RateThrottle {
   async check(req: RequestInfo): Promise<ThrottleDecision> {
-    return req.principal ? { allowed: true } : this.windows.consume(`ip:${req.ip}`);
+    return req.principal ? { allowed: true } : this.windows.consume(ipKey(req.ip));
   }
 }
 
@@ -298,9 +305,33 @@ export class ScopedRateThrottle extends RateThrottle {
  */
 export class LoginThrottle extends RateThrottle {
   async check(req: RequestInfo): Promise<ThrottleDecision> {
-    return this.windows.decide(await this.windows.peek(`ip:${req.ip}`));
+    return this.windows.decide(await this.windows.peek(ipKey(req.ip)));
   }
 }
+
+/**
+ * Counts requests per e-mail address, the `email` field of the body, trimmed and lower-cased,
+ * whoever sends them: it caps the reset and activation mails one address receives (#14). The
+ * address is counted whether or not an account has it, so a refusal reveals nothing. A body
+ * without a string `email` passes uncounted. The key holds the address's SHA-256 only: the store
+ * keeps no address, and a long one makes no long key. The gate runs this kind once the body is
+ * read (DRF reads the body after its throttles).
+ */
+export class EmailRateThrottle extends RateThrottle {
+  async check(req: RequestInfo): Promise<ThrottleDecision> {
+    const email = (req.body as { email?: unknown } | null | undefined)?.email;
+    if (typeof email !== 'string') return { allowed: true };
+    return this.windows.consume(`email:${crypto.hash('sha256', email.trim().toLowerCase())}`);
+  }
+}
+
+const KIND_CLASSES: Readonly<Record<ThrottleKind, new (windows: RateWindows) => RateThrottle>> = {
+  anon: AnonRateThrottle,
+  user: UserRateThrottle,
+  login: LoginThrottle,
+  scoped: ScopedRateThrottle,
+  email: EmailRateThrottle,
+};
 
 /**
  * A password check's points, taken by LoginGuard.reserve from every window of the client address
@@ -354,7 +385,7 @@ export class LoginGuard {
    * (giving back whatever it took).
    */
   async reserve(ip: string, username: string): Promise<LoginDecision> {
-    const [address, name] = await Promise.all([this.byAddress.take(`ip:${ip}`), this.byUsername.take(usernameKey(username))]);
+    const [address, name] = await Promise.all([this.byAddress.take(ipKey(ip)), this.byUsername.take(usernameKey(username))]);
     const takings = [...address, ...name];
     const points = takings.flatMap((t) => ('point' in t ? [t.point] : []));
     const failure = takings.find((t) => 'error' in t);
@@ -405,6 +436,8 @@ export interface ThrottleRegistryOptions {
   readonly failMode: 'open' | 'closed';
   /** Namespaces the counters (default `throttle`). Counter keys are `<prefix>:<scope>:<window seconds>:<ident>`. */
   readonly keyPrefix?: string;
+  /** The spec's `x-throttle-kinds`: the kind of each scope listed; a scope not listed is `scoped`. */
+  readonly kinds?: Readonly<Record<string, ThrottleKind>>;
 }
 
 /**
@@ -415,10 +448,16 @@ export interface ThrottleRegistryOptions {
 export class ThrottleRegistry {
   private readonly scopes = new Map<string, RateWindows>();
   private readonly throttles = new Map<string, Throttle>();
+  private readonly kinds: Readonly<Record<string, ThrottleKind>>;
   private guard: LoginGuard | undefined;
 
   constructor(rates: Rates, options: ThrottleRegistryOptions) {
     const prefix = options.keyPrefix ?? 'throttle';
+    this.kinds = { ...options.kinds };
+    for (const [scope, kind] of Object.entries(this.kinds)) {
+      if (!THROTTLE_KINDS.includes(kind)) throw new ImproperlyConfigured(`Throttle scope ${JSON.stringify(scope)}: unknown kind ${JSON.stringify(kind)} (known: ${THROTTLE_KINDS.join(', ')})`);
+      if (!Object.hasOwn(rates, scope)) throw new ImproperlyConfigured(`Throttle scope ${JSON.stringify(scope)} has a kind but no rate`);
+    }
     for (const [scope, list] of Object.entries(rates)) {
       const windows = parseWindows(scope, list).map(({ points, durationSeconds: seconds }, i): Window => {
         const base = { points, duration: seconds, keyPrefix: `${prefix}:${scope}:${seconds}` };
@@ -437,10 +476,10 @@ export class ThrottleRegistry {
   }
 
   /**
-   * The throttle of a scope, built on first use and reused after that. The scope's name picks the
-   * kind: `anon` or `*_anon` is AnonRateThrottle, `user` or `*_user` is UserRateThrottle, `login`
-   * is LoginThrottle, and any other name is ScopedRateThrottle. Throws ImproperlyConfigured when
-   * the scope has no rate, and for `login_username` (the login guard's own).
+   * The throttle of a scope, built on first use and reused after that. Its kind (kindOf) picks
+   * the class: AnonRateThrottle, UserRateThrottle, LoginThrottle, ScopedRateThrottle or
+   * EmailRateThrottle. Throws ImproperlyConfigured when the scope has no rate, and for
+   * `login_username` (the login guard's own).
    */
   throttle(scope: string): Throttle {
     let throttle = this.throttles.get(scope);
@@ -448,16 +487,15 @@ export class ThrottleRegistry {
       if (scope === LOGIN_USERNAME) {
         throw new ImproperlyConfigured(`Throttle scope "${LOGIN_USERNAME}" belongs to the login guard: an operation that checks a password lists "login"`);
       }
-      const windows = this.windowsOf(scope);
-      const Kind =
-        scope === 'anon' || scope.endsWith('_anon') ? AnonRateThrottle
-        : scope === 'user' || scope.endsWith('_user') ? UserRateThrottle
-        : scope === 'login' ? LoginThrottle
-        : ScopedRateThrottle;
-      throttle = new Kind(windows);
+      throttle = new KIND_CLASSES[this.kindOf(scope)](this.windowsOf(scope));
       this.throttles.set(scope, throttle);
     }
     return throttle;
+  }
+
+  /** The scope's declared kind; `scoped` (DRF's ScopedRateThrottle) when none is declared. */
+  kindOf(scope: string): ThrottleKind {
+    return Object.hasOwn(this.kinds, scope) ? this.kinds[scope] : 'scoped';
   }
 
   /**
@@ -480,8 +518,8 @@ export class ThrottleRegistry {
 }
 
 /** The headers of several decisions, those with the same name joined with `, `. */
-function mergeHeaders(decisions: readonly ThrottleDecision[]): Record<string, string> {
-  const headers: Record<string, string> = {};
+function mergeHeaders(decisions: readonly ThrottleDecision[], earlier?: Readonly<Record<string, string>>): Record<string, string> {
+  const headers: Record<string, string> = { ...earlier };
   for (const decision of decisions) {
     for (const [name, value] of Object.entries(decision.headers ?? {})) {
       headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
@@ -492,14 +530,15 @@ function mergeHeaders(decisions: readonly ThrottleDecision[]): Record<string, st
 
 /**
  * Runs every throttle, as DRF does: a refusal does not skip the others. Joins the headers with the
- * same name with `, `. Returns the merged headers for the response. When any throttle refuses,
+ * same name with `, `, after those of `earlier` (the throttles already passed, when the email kind
+ * runs after the body is read). Returns the merged headers for the response. When any throttle refuses,
  * throws Throttled with the longest known wait, or null when no wait is known. The error keeps its
  * Retry-After and carries the merged headers too. A store failure in fail-closed mode rejects with
  * ServiceUnavailable.
  */
-export async function checkThrottles(throttles: readonly Throttle[], req: RequestInfo): Promise<Record<string, string>> {
+export async function checkThrottles(throttles: readonly Throttle[], req: RequestInfo, earlier?: Readonly<Record<string, string>>): Promise<Record<string, string>> {
   const decisions = throttles.length === 1 ? [await throttles[0].check(req)] : await Promise.all(throttles.map((t) => t.check(req)));
-  const headers = mergeHeaders(decisions);
+  const headers = mergeHeaders(decisions, earlier);
   const refusals = decisions.filter((d) => !d.allowed);
   if (refusals.length === 0) return headers;
   const waits = refusals.flatMap((d) => (d.allowed || d.waitSeconds === null ? [] : [d.waitSeconds]));

@@ -30,7 +30,7 @@ export interface OperationInfo {
 
 export interface RequestInfo {
   readonly method: string;
-  /** The client's address (X-Forwarded-For is read only through NUM_PROXIES). */
+  /** The client's canonical address (src/clientAddress.ts; X-Forwarded-For is read only through NUM_PROXIES). */
   readonly ip: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly params: Readonly<Record<string, string>>;
@@ -38,6 +38,8 @@ export interface RequestInfo {
   readonly principal: Principal | null;
   /** What authenticated the request: `{ scheme: 'TokenAuth', tokenId }` or `{ scheme: 'JWTAuth', payload }`. */
   readonly auth: AuthInfo | null;
+  /** The body, once the gate has read it (after the other throttles); undefined until then and without one. */
+  readonly body?: unknown;
 }
 
 export type AuthInfo =
@@ -63,6 +65,15 @@ export interface Permission {
 export type ThrottleDecision =
   | { readonly allowed: true; readonly headers?: Readonly<Record<string, string>> }
   | { readonly allowed: false; readonly waitSeconds: number | null; readonly headers?: Readonly<Record<string, string>> };
+
+/**
+ * What a throttle scope counts (the spec's root `x-throttle-kinds`; a scope not listed there is
+ * `scoped`): `anon` anonymous requests per IP, `user` per user (per IP when anonymous), `login`
+ * failed password checks, `scoped` per user or IP in the scope (DRF's ScopedRateThrottle),
+ * `email` per address in the body's `email` field.
+ */
+export const THROTTLE_KINDS = ['anon', 'user', 'login', 'scoped', 'email'] as const;
+export type ThrottleKind = (typeof THROTTLE_KINDS)[number];
 
 export interface Throttle {
   readonly scope: string;

@@ -377,6 +377,16 @@ describe('manage: the server sees what the CLI did', () => {
     assert.equal((await post('/api/token/', { username: 'nopass', password: '!' })).status, 401);
   });
 
+  test('changepassword without LOGOUT_ON_PASSWORD_CHANGE keeps the keys and JWTs in use, as set_password does', async () => {
+    const before = await post('/api/token/', { username: 'admin', password: STRONG });
+    assert.equal(before.status, 200);
+    const r = await manage(dataDir, ['changepassword', 'admin', '--noinput'], { env: { NEW_PASSWORD: STRONG } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await post('/api/token/refresh/', { refresh: before.body.refresh })).status, 200);
+    const res = await fetch(`${url}/api/secret/`, { headers: { authorization: `Bearer ${before.body.access}` } });
+    assert.equal(res.status, 200);
+  });
+
   test('changepassword takes effect at once and, with LOGOUT_ON_PASSWORD_CHANGE, ends the sessions as the API does', async () => {
     const before = await post('/api/token/', { username: 'admin', password: STRONG });
     assert.equal(before.status, 200);

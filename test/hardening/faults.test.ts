@@ -320,7 +320,7 @@ describe('the process is killed or stopped', () => {
   /** A login on a connection of its own, written at once; `connection` is the request's Connection header. */
   const rawLogin = (port: number, connection: 'close' | 'keep-alive', waitMs = 10_000) => {
     const body = JSON.stringify({ username: 'alice', password: PASSWORD });
-    return rawRequest(port, `POST /auth/token/login/ HTTP/1.1\r\nHost: x\r\nConnection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, waitMs);
+    return rawRequest(port, `POST /auth/token/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, waitMs);
   };
 
   /** A spawned server with a user, warmed up (its first login done), and what to tear down. */

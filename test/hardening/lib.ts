@@ -25,7 +25,7 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /** Every scope at a rate no test reaches, for tests that are about something else. */
 export const NO_THROTTLES =
-  'default_anon=100000/minute,default_user=100000/minute,anon=100000/minute,user=100000/minute,ten=100000/minute,login=100000/minute,login_username=100000/minute,register=100000/minute,password_reset=100000/minute';
+  'default_anon=100000/minute,default_user=100000/minute,anon=100000/minute,user=100000/minute,ten=100000/minute,login=100000/minute,login_username=100000/minute,register=100000/minute,password_reset=100000/minute,mail_address=100000/minute';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

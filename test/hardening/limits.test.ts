@@ -1,11 +1,12 @@
 /**
  * Limits, against a real server process (`node --import tsx src/main.ts`: its own http.Server
- * with main.ts's headersTimeout, requestTimeout and keepAliveTimeout): the body size
+ * from src/server.ts, with its headersTimeout, requestTimeout and keepAliveTimeout): the body size
  * (BODY_LIMIT, by Content-Length, chunked, form, multipart, and a gzip body that inflates past
  * it), the header size (Node's 16 KB → 431), JSON with 100k keys or a million levels of
  * nesting, slow clients (slowloris headers, a trickled body, a silent connection, an idle
  * keep-alive), and 500 connections at once. Each one gets the right 4xx/408 or is closed, and
- * the server keeps answering everyone else, promptly.
+ * the server keeps answering everyone else, promptly. The answers of Node's own parser (400,
+ * 431, 408) come in the API's JSON error shape, as every other error does (#14).
  *
  * The slow clients start in `before` and are checked at the end, so that their waits overlap
  * the other tests.
@@ -18,7 +19,7 @@ import zlib from 'node:zlib';
 import { insertKey, insertUser, multipart, NO_THROTTLES, ownDatabase, rawRequest, sleep, spawnServer, tempDir, type OwnDatabase, type Spawned } from './lib';
 
 const LIMIT = 4 * 1024 * 1024;
-/** main.ts's values (it checks them every second: connectionsCheckingInterval, fc5da0b). */
+/** src/server.ts's values (it checks them every second: connectionsCheckingInterval, fc5da0b). */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const KEEP_ALIVE_TIMEOUT_MS = 5_000;
@@ -82,22 +83,22 @@ before(async () => {
   // The slow clients, started now and checked at the end.
   slow.silent = watch(port, () => undefined);
   slow.slowHeaders = watch(port, (s) => {
-    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
     const t = setInterval(() => s.writable && s.write('a'), 500);
     return () => clearInterval(t);
   });
   slow.slowBody = watch(port, (s) => {
-    s.write(`POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"username":"`);
+    s.write(`POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"username":"`);
     const t = setInterval(() => s.writable && s.write('a'), 500);
     return () => clearInterval(t);
   });
   slow.idleKeepAlive = watch(port, (s) => {
-    s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
   });
   for (let i = 0; i < 200; i++) {
     slowloris.push(
       watch(port, (s) => {
-        s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+        s.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
         const t = setInterval(() => s.writable && s.write('X-A: b\r\n'), 2000);
         return () => clearInterval(t);
       }),
@@ -114,6 +115,23 @@ after(async () => {
   await database?.drop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * A raw answer in the API's JSON error shape, as Node's parser errors are now given (#14):
+ * the status, Content-Type application/json, Connection: close, and `{"detail": detail}`.
+ */
+function assertJsonError(head: string, body: string, status: number, detail: string, where = ''): void {
+  assert.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), `${where} ${head.slice(0, 80)}`);
+  assert.match(head, /\r\ncontent-type: application\/json/i, `${where}: ${head}`);
+  assert.match(head, /\r\nconnection: close/i, `${where}: ${head}`);
+  assert.deepEqual(JSON.parse(body), { detail }, where);
+}
+
+/** The head and body of what a watched connection received. */
+const split = (received: string) => {
+  const at = received.indexOf('\r\n\r\n');
+  return { head: received.slice(0, at), body: received.slice(at + 4) };
+};
 
 const menuCount = async () => Number(((await database.db('menu_items').count({ n: '*' })) as { n: number | string }[])[0].n);
 
@@ -150,7 +168,7 @@ describe('the body limit (BODY_LIMIT=4mb)', () => {
     const started = Date.now();
     const gz = await post(bomb, 'application/json', { 'content-encoding': 'gzip' });
     const gzMs = Date.now() - started;
-    const chunkedHead = `POST /api/menu-items HTTP/1.1\r\nHost: x\r\nAuthorization: Token ${managerKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+    const chunkedHead = `POST /api/menu-items HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token ${managerKey}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
     const chunk = Buffer.from(`{"title":"A","pad":"${'x'.repeat(1024 * 1024)}`);
     const chunks: (string | Buffer)[] = [chunkedHead];
     for (let i = 0; i < 5; i++) chunks.push(`${chunk.length.toString(16)}\r\n`, chunk, '\r\n');
@@ -172,13 +190,16 @@ describe('the body limit (BODY_LIMIT=4mb)', () => {
 
 describe('headers', () => {
   test('a header block over 16 KB is 431 and the connection is closed; 15 KB is fine; the server keeps answering', async () => {
-    const big = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+    const big = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
     assert.equal(big.status, 431);
     assert.ok(big.closed);
-    const longUrl = await rawRequest(server.port, `GET /api/menu-items?search=${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const longUrl = await rawRequest(server.port, `GET /api/menu-items?search=${'a'.repeat(20 * 1024)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
     assert.equal(longUrl.status, 431);
-    const many = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
+    const many = await rawRequest(server.port, `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
     assert.equal(many.status, 431);
+    for (const [name, r] of [['big header', big], ['long URL', longUrl], ['many headers', many]] as const) {
+      assertJsonError(r.head, r.body, 431, 'Request header fields too large.', name);
+    }
     const fine = await fetch(`${server.url}/healthz`, { headers: { 'x-big': 'a'.repeat(15 * 1024) } });
     assert.equal(fine.status, 200);
     await promptly();
@@ -186,19 +207,26 @@ describe('headers', () => {
 
   test('malformed requests (bad header bytes, CL+TE together, two Content-Lengths, a bad method) are 400 and closed', async () => {
     const cases = [
-      'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0000b\r\n\r\n',
-      'POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
-      'POST /api/token/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
-      'G\u00e9T /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
-      'GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n',
-      'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: a\u0000b\r\n\r\n',
+      'POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      'POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
+      'G\u00e9T /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      'GET /healthz HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n',
+      'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n',
     ];
     for (const c of cases) {
       const r = await rawRequest(server.port, Buffer.from(c, 'latin1'));
-      assert.ok(r.status === 400 || r.status === 505 || (r.status === 0 && r.closed), `${JSON.stringify(c.slice(0, 60))}: ${r.status} ${r.head.slice(0, 80)}`);
+      assertJsonError(r.head, r.body, 400, 'Malformed request.', JSON.stringify(c.slice(0, 60)));
       assert.ok(r.closed, 'the connection is closed');
     }
     await promptly();
+  });
+
+  test('an HTTP/1.1 request without a Host header is 400 JSON from the ALLOWED_HOSTS check, not an empty 400 from Node', async () => {
+    const r = await rawRequest(server.port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+    assert.equal(r.status, 400, r.head);
+    assert.match(r.head, /\r\ncontent-type: application\/json/i);
+    assert.deepEqual(JSON.parse(r.body), { detail: "Invalid HTTP_HOST header: ''." });
   });
 });
 
@@ -250,7 +278,7 @@ describe('JSON that is costly to read', () => {
 
 describe('connections', () => {
   test('500 connections at once, each with a request: every one is answered 200', async () => {
-    const replies = await Promise.all(Array.from({ length: 500 }, () => rawRequest(server.port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 15_000)));
+    const replies = await Promise.all(Array.from({ length: 500 }, () => rawRequest(server.port, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', 15_000)));
     const statuses = new Map<number, number>();
     for (const r of replies) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     assert.deepEqual(Object.fromEntries(statuses), { 200: 500 });
@@ -279,6 +307,7 @@ describe('slow clients (opened at the start of this file)', () => {
   test('an idle keep-alive connection is closed after keepAliveTimeout (5 s)', async () => {
     assert.ok(await closedWithin(slow.idleKeepAlive, KEEP_ALIVE_TIMEOUT_MS + 2000), `closed after ${slow.idleKeepAlive.closedAfter} ms`);
     assert.match(slow.idleKeepAlive.received, /^HTTP\/1\.1 200/);
+    assert.doesNotMatch(slow.idleKeepAlive.received, /HTTP\/1\.1 408/, 'an idle keep-alive connection is closed without an answer');
   });
 
   test(
@@ -286,7 +315,8 @@ describe('slow clients (opened at the start of this file)', () => {
     async () => {
       for (const name of ['silent', 'slowHeaders'] as const) {
         assert.ok(await closedWithin(slow[name], HEADERS_TIMEOUT_MS + 2000), `${name}: closed after ${slow[name].closedAfter ?? `more than ${Date.now() - slow[name].opened}`} ms`);
-        assert.match(slow[name].received, /^HTTP\/1\.1 408/);
+        const { head, body } = split(slow[name].received);
+        assertJsonError(head, body, 408, 'Request timed out.', name);
       }
     },
   );
@@ -295,7 +325,8 @@ describe('slow clients (opened at the start of this file)', () => {
     'a body trickled a byte at a time is answered 408 and closed within requestTimeout (30 s)',
     async () => {
       assert.ok(await closedWithin(slow.slowBody, REQUEST_TIMEOUT_MS + 2000), `closed after ${slow.slowBody.closedAfter ?? `more than ${Date.now() - slow.slowBody.opened}`} ms`);
-      assert.match(slow.slowBody.received, /^HTTP\/1\.1 408/);
+      const { head, body } = split(slow.slowBody.received);
+      assertJsonError(head, body, 408, 'Request timed out.', 'slow body');
     },
   );
 
@@ -303,7 +334,8 @@ describe('slow clients (opened at the start of this file)', () => {
     const deadline = HEADERS_TIMEOUT_MS + 3000;
     for (const w of [slow.silent, slow.slowHeaders, ...slowloris]) {
       assert.ok(await closedWithin(w, deadline), `still open after ${Date.now() - w.opened} ms`);
-      assert.match(w.received, /^HTTP\/1\.1 408/);
+      const { head, body } = split(w.received);
+      assertJsonError(head, body, 408, 'Request timed out.', 'slowloris');
     }
     await promptly();
   });

@@ -8,12 +8,12 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import knexFactory from 'knex';
 import { createApp, type App } from '../../src/app';
+import { createServer } from '../../src/server';
 import { createLogger } from '../../src/log';
 import { hashPassword } from '../../src/passwords/hashers';
 import { userRow } from '../../src/services/users';
@@ -97,7 +97,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       if (process.env.CONTRACT_COVERAGE_FILE) fs.appendFileSync(process.env.CONTRACT_COVERAGE_FILE, `${r.operationId} ${r.status}\n`);
     },
   });
-  const server = http.createServer(app.koa.callback());
+  const server = createServer(app.koa.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { ImproperlyConfigured, ServiceUnavailable, Throttled } from '../../../src/errors';
 import {
   AnonRateThrottle,
+  EmailRateThrottle,
   LoginThrottle,
   ScopedRateThrottle,
   ThrottleRegistry,
@@ -42,7 +43,10 @@ function request(ip: string, user: Principal | null = null, operationId = 'menuI
   return { method: 'GET', ip, headers: {}, params: {}, operation, principal: user, auth: null };
 }
 
-const memory = (rates: Record<string, string[]>) => new ThrottleRegistry(rates, { failMode: 'closed' });
+/** The spec's x-throttle-kinds, for the scopes these tests use. */
+const KINDS = { anon: 'anon', default_anon: 'anon', user: 'user', default_user: 'user', login: 'login', mail: 'email' } as const;
+const memory = (rates: Record<string, string[]>) =>
+  new ThrottleRegistry(rates, { failMode: 'closed', kinds: Object.fromEntries(Object.entries(KINDS).filter(([scope]) => scope in rates)) });
 
 async function allowedCount(decisions: Promise<ThrottleDecision>[]): Promise<number> {
   return (await Promise.all(decisions)).filter((d) => d.allowed).length;
@@ -144,18 +148,46 @@ describe('ThrottleRegistry', () => {
     assert.equal(registry.throttle('ten').scope, 'ten');
   });
 
-  test("the scope's name picks the throttle's kind", () => {
-    const registry = memory({ anon: ['1/s'], default_anon: ['1/s'], user: ['1/s'], default_user: ['1/s'], login: ['1/s'], ten: ['1/s'] });
+  test("the declared kind picks the throttle's class; a scope not declared is scoped, whatever its name", () => {
+    const registry = memory({ anon: ['1/s'], default_anon: ['1/s'], user: ['1/s'], default_user: ['1/s'], login: ['1/s'], ten: ['1/s'], mail: ['1/s'], other_anon: ['1/s'] });
     assert.ok(registry.throttle('anon') instanceof AnonRateThrottle);
     assert.ok(registry.throttle('default_anon') instanceof AnonRateThrottle);
     assert.ok(registry.throttle('user') instanceof UserRateThrottle);
     assert.ok(registry.throttle('default_user') instanceof UserRateThrottle);
     assert.ok(registry.throttle('login') instanceof LoginThrottle);
+    assert.ok(registry.throttle('mail') instanceof EmailRateThrottle);
     assert.ok(registry.throttle('ten') instanceof ScopedRateThrottle);
+    assert.ok(registry.throttle('other_anon') instanceof ScopedRateThrottle, 'no more guessing from the name');
+    assert.equal(registry.kindOf('mail'), 'email');
+    assert.equal(registry.kindOf('ten'), 'scoped');
+  });
+
+  test('a kind for a scope without a rate, or an unknown kind, is ImproperlyConfigured naming it', () => {
+    assert.throws(() => new ThrottleRegistry({ ten: ['1/s'] }, { failMode: 'open', kinds: { tne: 'user' } }), (err: unknown) => err instanceof ImproperlyConfigured && err.message.includes('"tne"'));
+    assert.throws(() => new ThrottleRegistry({ ten: ['1/s'] }, { failMode: 'open', kinds: { ten: 'ip' as never } }), (err: unknown) => err instanceof ImproperlyConfigured && err.message.includes('"ip"'));
   });
 });
 
 describe('counting in memory', () => {
+  test('email counts per address in the body, trimmed and case-folded, whoever asks; no string, no count', async () => {
+    const mail = memory({ mail: ['2/minute'] }).throttle('mail');
+    const asking = (email: unknown, ip = '10.0.0.1', user: Principal | null = null) => ({ ...request(ip, user), body: { email } });
+    assert.deepEqual(await mail.check(request('10.0.0.1')), { allowed: true }, 'no body yet');
+    assert.deepEqual(await mail.check(asking(42)), { allowed: true });
+    assert.equal((await mail.check(asking('Mario@Example.com'))).allowed, true);
+    assert.equal((await mail.check(asking(' mario@example.com ', '10.0.0.2', principal(1)))).allowed, true);
+    assert.equal((await mail.check(asking('MARIO@EXAMPLE.COM', '10.0.0.3'))).allowed, false, 'a third ask from anywhere');
+    assert.equal((await mail.check(asking('luigi@example.com'))).allowed, true);
+  });
+
+  test('an IPv6 client is counted by its /64 network', async () => {
+    const anon = memory({ anon: ['2/minute'] }).throttle('anon');
+    assert.equal((await anon.check(request('2001:db8::1'))).allowed, true);
+    assert.equal((await anon.check(request('2001:db8::2'))).allowed, true);
+    assert.equal((await anon.check(request('2001:db8::ffff:1'))).allowed, false);
+    assert.equal((await anon.check(request('2001:db8:0:1::1'))).allowed, true);
+  });
+
   test('allows exactly the rate, then refuses until the window resets (2/second)', async () => {
     const ten = memory({ ten: ['2/second'] }).throttle('ten');
     const req = request('10.0.0.1', principal(1));
