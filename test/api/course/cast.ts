@@ -20,13 +20,19 @@ export interface Cast {
   readonly user: Credentials;
 }
 
+/**
+ * A key and an access JWT for the user, issued by the services as a login would issue them. Not
+ * through the login endpoints: these files lower the default rates to show what is not
+ * throttled, and the logins (which count against the defaults, as DRF's do) must not use them up.
+ */
 export async function credentials(server: TestServer, username: string): Promise<Credentials> {
-  const row = await server.app.services.db('auth_user').where({ username }).first('id');
+  const { db, keys, jwt } = server.app.services;
+  const id = ((await db('auth_user').where({ username }).first('id')) as { id: number }).id;
   return {
-    id: (row as { id: number }).id,
+    id,
     username,
-    token: { token: await server.tokenFor(username) },
-    jwt: { jwt: (await server.jwtFor(username)).access },
+    token: { token: await keys.create(id) },
+    jwt: { jwt: (await jwt.obtainPair(id)).access },
   };
 }
 
