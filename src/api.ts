@@ -17,7 +17,7 @@ import { buildAbsoluteUri } from './hosts';
 import { JwtAuthentication, TokenAuthentication } from './policies/authentication';
 import { permissionFor } from './policies/permissions';
 import { checkThrottles, type LoginGuard } from './policies/throttling';
-import type { Authenticator, OperationInfo, Permission, RequestInfo, Throttle } from './policies/types';
+import { LOGIN_SCOPE, type Authenticator, type OperationInfo, type Permission, type RequestInfo, type Throttle } from './policies/types';
 import { createBodyReader } from './pipeline/readBody';
 import { bodySchema, coerceBody, customizeAjv, prohibitUnsafeCharacters, validationError } from './pipeline/validate';
 import { installRouteTable } from './routing';
@@ -80,7 +80,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       permission: permissionFor(info.roles, groups),
       throttles: info.throttles.filter((scope) => !bodyScopes.includes(scope)).map((scope) => services.throttles.throttle(scope)),
       bodyThrottles: bodyScopes.map((scope) => services.throttles.throttle(scope)),
-      loginGuard: info.throttles.includes('login') ? services.throttles.loginGuard() : null,
+      loginGuard: info.throttles.includes(LOGIN_SCOPE) ? services.throttles.loginGuard() : null,
       authenticateHeader: auths[0]?.authenticateHeader() ?? defaultAuthenticateHeader,
       loadObject: info.object ? loaderFor(info) : null,
     });

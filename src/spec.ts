@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ImproperlyConfigured } from './errors';
-import { THROTTLE_KINDS, type OperationInfo, type ThrottleKind } from './policies/types';
+import { LOGIN_SCOPE, THROTTLE_KINDS, type OperationInfo, type ThrottleKind } from './policies/types';
 
 export const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 
@@ -113,7 +113,7 @@ function readThrottleKinds(value: unknown, rates: Readonly<Record<string, unknow
       throw new ImproperlyConfigured(`x-throttle-kinds.${scope}: unknown kind ${JSON.stringify(kind)} (known: ${THROTTLE_KINDS.join(', ')})`);
     }
     if (!Object.hasOwn(rates, scope)) throw new ImproperlyConfigured(`x-throttle-kinds names ${JSON.stringify(scope)}, a scope x-throttle-rates does not declare`);
-    if (kind === 'login' && scope !== 'login') throw new ImproperlyConfigured(`x-throttle-kinds.${scope}: only the scope login can be of kind login`);
+    if (kind === 'login' && scope !== LOGIN_SCOPE) throw new ImproperlyConfigured(`x-throttle-kinds.${scope}: only the scope ${LOGIN_SCOPE} can be of kind login`);
     kinds[scope] = kind as ThrottleKind;
   }
   return Object.freeze(kinds);

@@ -75,6 +75,12 @@ export type ThrottleDecision =
 export const THROTTLE_KINDS = ['anon', 'user', 'login', 'scoped', 'email'] as const;
 export type ThrottleKind = (typeof THROTTLE_KINDS)[number];
 
+/**
+ * The password guard's scope, the only one of kind `login`: every operation that checks a
+ * password lists it, and LoginGuard takes its points from this scope's windows.
+ */
+export const LOGIN_SCOPE = 'login';
+
 export interface Throttle {
   readonly scope: string;
   check(req: RequestInfo): Promise<ThrottleDecision>;
