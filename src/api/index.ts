@@ -9,20 +9,20 @@
 import type { Context } from 'koa';
 import OpenAPIBackend, { type Context as OpenAPIContext, type Request as OpenAPIRequest } from 'openapi-backend';
 import type { Ajv } from 'ajv';
-import { clientAddress } from './clientAddress';
-import { ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from './errors';
-import { objectLoaders, type ObjectLoader } from './handlers/objects';
-import type { Handlers, OperationId, Call } from './handlers/types';
-import { buildAbsoluteUri } from './hosts';
-import { JwtAuthentication, TokenAuthentication } from './policies/authentication';
-import { permissionFor } from './policies/permissions';
-import { checkThrottles, type LoginGuard } from './policies/throttling';
-import { LOGIN_SCOPE, type Authenticator, type OperationInfo, type Permission, type RequestInfo, type Throttle } from './policies/types';
-import { createBodyReader } from './pipeline/readBody';
-import { bodySchema, coerceBody, customizeAjv, prohibitUnsafeCharacters, validationError } from './pipeline/validate';
-import { installRouteTable } from './routing';
-import type { Services } from './services';
-import type { Spec } from './spec';
+import { clientAddress } from '../clientAddress';
+import { ImproperlyConfigured, MethodNotAllowed, NotAuthenticated, NotFound, PermissionDenied } from '../errors';
+import { objectLoaders, type ObjectLoader } from '../handlers/objects';
+import type { Handlers, OperationId, Call } from '../handlers/types';
+import { buildAbsoluteUri } from '../hosts';
+import { JwtAuthentication, TokenAuthentication } from '../policies/authentication';
+import { permissionFor } from '../policies/permissions';
+import { checkThrottles, type LoginGuard } from '../policies/throttling';
+import { LOGIN_SCOPE, type Authenticator, type OperationInfo, type Permission, type RequestInfo, type Throttle } from '../policies/types';
+import { createBodyReader } from './readBody';
+import { bodySchema, coerceBody, customizeAjv, prohibitUnsafeCharacters, validationError } from './validate';
+import { installRouteTable } from './router';
+import type { Services } from '../services';
+import type { Spec } from '../spec';
 
 /** Per-operation policies, resolved once at start-up. */
 interface Gate {
