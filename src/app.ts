@@ -62,7 +62,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
   let redis: Redis | null = null;
   try {
     await migrate(db);
-    await ensureGroups(db, (spec.document['x-groups'] ?? []) as string[]);
+    await ensureGroups(db, spec.groups);
     for (const scope of Object.keys(settings.throttleRates)) {
       if (!(scope in spec.throttleRates)) throw new ImproperlyConfigured(`THROTTLE_RATES names ${JSON.stringify(scope)}, a scope the spec does not declare`);
     }

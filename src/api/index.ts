@@ -61,13 +61,13 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
     TokenAuth: new TokenAuthentication(db, services.keys),
   };
   const defaultAuthenticateHeader = authenticators.JWTAuth.authenticateHeader();
-  const groups = new Set<string>((spec.document['x-groups'] ?? []) as string[]);
+  const groups = new Set(spec.groups);
 
   const gates = new Map<string, Gate>();
   for (const info of spec.operations.values()) {
     const bodyScopes = info.throttles.filter((scope) => services.throttles.kindOf(scope) === 'email');
     if (bodyScopes.length > 0 && !spec.document.paths[info.path][info.method].requestBody) {
-      throw new ImproperlyConfigured(`${info.operationId}: x-throttle lists ${bodyScopes.join(', ')}, of kind email, but the operation takes no body`);
+      throw new ImproperlyConfigured(`${info.operationId}: x-throttle-scope lists ${bodyScopes.join(', ')}, of kind email, but the operation takes no body`);
     }
     const auths = info.schemes.map((s) => {
       const a = authenticators[s];

@@ -19,13 +19,15 @@ export interface OperationInfo {
   readonly path: string;
   /** x-roles: any one of them lets the caller in. */
   readonly roles: readonly string[];
-  /** x-throttle: the scopes that apply. */
+  /** x-throttle-scope: the scopes that apply (the root's default when the operation has none). */
   readonly throttles: readonly string[];
   /** The security schemes the operation accepts, in order; `anonymous` when `{}` is listed. */
   readonly schemes: readonly string[];
   readonly anonymous: boolean;
   /** x-object: the object the path names, loaded (and permission-checked) before the body is read. */
   readonly object: { readonly load: string; readonly hidden: boolean } | null;
+  /** x-group: the group whose members the operation manages (one of x-groups), or null. */
+  readonly group: string | null;
 }
 
 export interface RequestInfo {

@@ -34,6 +34,7 @@ function request(ip: string, user: Principal | null = null, operationId = 'menuI
     path: `/${operationId}/`,
     roles: ['anyone'],
     object: null,
+    group: null,
     throttles: [],
     schemes: ['jwtAuth', 'anonymous'],
     anonymous: true,
