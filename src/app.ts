@@ -152,7 +152,7 @@ function recover(api: Api, log: Logger, draining: { readonly now: boolean }, obs
     if (observe && operationId) observe({ operationId, status: ctx.status, body: ctx.body });
     if (logging) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const user = (ctx.state as { req?: { principal?: { id: number } | null } }).req?.principal?.id;
+      const user = api.userId(ctx);
       // The operation, never the path itself: a path can carry a secret (a reset link's
       // token, a username), and an unmatched one says nothing worth keeping.
       log.info({ reqId: id, method: ctx.method, operation: operationId, status: ctx.status, ms: Math.round(ms * 10) / 10, user }, 'request');
