@@ -7,7 +7,9 @@
  * and parses a request twice, three times when it validates it: a quarter of the CPU of a
  * trivial GET, measured).
  *
- * The contract where it differs from the library's own router: a path that exists with other methods only is 405 even
+ * The contract where it differs from the library's own router (test/unit/api/router.test.ts
+ * lists each difference): one trailing slash is optional, but a path with an empty segment
+ * (`/auth/users//`) matches nothing; a path that exists with other methods only is 405 even
  * when a templated path would take the method (Django tries its URL patterns in order: the
  * first that matches the path decides); HEAD is answered as GET; a path parameter that is not
  * valid percent-encoding is kept as sent, for validation to refuse.
@@ -116,7 +118,7 @@ export class Router extends OpenAPIRouter {
 
   /**
    * Routes a request: the RoutedRequest to hand to openapi-backend. Raises NotFound when no
-   * operation has the path, MethodNotAllowed when the path exists
+   * operation has the path (an empty segment included), MethodNotAllowed when the path exists
    * with other methods only.
    */
   route(method: string, path: string, query: string, headers: Headers): RoutedRequest {
@@ -209,11 +211,14 @@ function withoutTrailingSlash(p: string): string {
   return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
 }
 
-/** The path as the table holds paths: a leading slash, trailing slashes dropped (they are optional). */
+/**
+ * The path as the table holds paths: a leading slash, one trailing slash dropped (it is
+ * optional). Null when a segment is empty (`//` anywhere, or two trailing slashes): such a path
+ * names no operation, as no Django URL pattern matches it (#15).
+ */
 function normalisePath(raw: string): string | null {
-  let p = raw.charCodeAt(0) === 47 /* / */ ? raw : `/${raw}`;
-  while (p.length > 1 && p.endsWith('/')) p = p.slice(0, -1);
-  return p;
+  const p = withoutTrailingSlash(raw.charCodeAt(0) === 47 /* / */ ? raw : `/${raw}`);
+  return p.includes('//') || (p.length > 1 && p.endsWith('/')) ? null : p;
 }
 
 /** The path of a request not routed here, without its query (the library accepts both in `path`). */
