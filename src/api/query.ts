@@ -7,6 +7,17 @@
  * value per name (the links DRF rebuilds with replace_query_param, src/hosts.ts).
  */
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * A query string as it came on the wire (Node reads the request line as latin1: one character
+ * per byte) decoded as UTF-8, as Django decodes QUERY_STRING before parsing it; bytes that are
+ * not UTF-8 become U+FFFD. ASCII, the usual case, is returned as it is.
+ */
+export function fromWire(text: string): string {
+  return NON_ASCII.test(text) ? Buffer.from(text, 'latin1').toString('utf8') : text;
+}
+
 /** Calls `visit` with each field's decoded name and value, in order. */
 function forEachField(query: string, visit: (name: string, value: string) => void): void {
   let start = 0;

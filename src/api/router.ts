@@ -16,7 +16,7 @@
  */
 import { OpenAPIRouter, type Document, type Operation, type ParsedRequest, type Request } from 'openapi-backend';
 import { MethodNotAllowed, NotFound } from '../errors';
-import { parseQuery } from './query';
+import { fromWire, parseQuery } from './query';
 
 type Headers = Request['headers'];
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
@@ -117,14 +117,15 @@ export class Router extends OpenAPIRouter {
   }
 
   /**
-   * Routes a request: the RoutedRequest to hand to openapi-backend. Raises NotFound when no
+   * Routes a request (`path` and `query` as Node read them from the wire): the RoutedRequest to
+   * hand to openapi-backend. Raises NotFound when no
    * operation has the path (an empty segment included), MethodNotAllowed when the path exists
    * with other methods only.
    */
   route(method: string, path: string, query: string, headers: Headers): RoutedRequest {
     const found = this.find(method, path);
     if ('status' in found) throw found.status === 405 ? new MethodNotAllowed(method) : new NotFound();
-    return new RoutedRequest(method, path, headers, query, undefined, found.operation, found.params, query === '' ? NO_PARAMS : parseQuery(query));
+    return new RoutedRequest(method, path, headers, query, undefined, found.operation, found.params, query === '' ? NO_PARAMS : parseQuery(fromWire(query)));
   }
 
   /** The operation for `method path`; HEAD is GET. */
