@@ -23,7 +23,7 @@ import type { Authenticator, RequestInfo } from '../policies/types';
 import type { Services } from '../services';
 import type { Spec } from '../spec';
 import { Backend } from './backend';
-import { buildGates, enter, pass, type Passage, type Stages } from './gate';
+import { buildGates, enter, pass, type Gate, type Passage, type Stages } from './gate';
 import { createBodyReader } from './readBody';
 import { customizeAjv, prohibitUnsafeCharacters } from './validate';
 
@@ -118,7 +118,6 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
   };
 }
 
-type Gate = Passage['gate'];
 
 /** A Call made from a Koa context: what a handler may know of the request, and no more. */
 class KoaCall implements Call<OperationId> {
