@@ -1,5 +1,5 @@
 /**
- * The service with one difference: no operation is throttled (every `x-throttle` emptied in
+ * The service with one difference: no operation is throttled (every `x-throttle-scope` emptied in
  * the spec it loads). bench/run.ts loads it beside the real one to price the throttle check.
  * `tsx bench/unthrottled.ts <port>`; settings from the environment, as `npm start`.
  */

@@ -62,7 +62,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
   let redis: Redis | null = null;
   try {
     await migrate(db);
-    await ensureGroups(db, (spec.document['x-groups'] ?? []) as string[]);
+    await ensureGroups(db, spec.groups);
     for (const scope of Object.keys(settings.throttleRates)) {
       if (!(scope in spec.throttleRates)) throw new ImproperlyConfigured(`THROTTLE_RATES names ${JSON.stringify(scope)}, a scope the spec does not declare`);
     }
@@ -152,7 +152,7 @@ function recover(api: Api, log: Logger, draining: { readonly now: boolean }, obs
     if (observe && operationId) observe({ operationId, status: ctx.status, body: ctx.body });
     if (logging) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const user = (ctx.state as { req?: { principal?: { id: number } | null } }).req?.principal?.id;
+      const user = api.userId(ctx);
       // The operation, never the path itself: a path can carry a secret (a reset link's
       // token, a username), and an unmatched one says nothing worth keeping.
       log.info({ reqId: id, method: ctx.method, operation: operationId, status: ctx.status, ms: Math.round(ms * 10) / 10, user }, 'request');

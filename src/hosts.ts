@@ -6,6 +6,7 @@
  * nearest trusted proxy appended); without it they are ignored.
  */
 import type { Context, Next } from 'koa';
+import { parseQs, urlencodeSorted } from './api/query';
 import { forwardedValue } from './clientAddress';
 import { DisallowedHost } from './errors';
 
@@ -72,4 +73,36 @@ export function buildAbsoluteUri(ctx: Context, location: string): string {
   const origin = (ctx.state as { [ORIGIN]?: string })[ORIGIN];
   if (origin === undefined) throw new Error('buildAbsoluteUri: the request host was not validated (allowedHosts did not run)');
   return origin + location;
+}
+
+/** A URL's parts around its query, as Python's urlsplit divides them: before the `?`, the query, the fragment. */
+function splitQuery(url: string): [string, string, string | null] {
+  const hash = url.indexOf('#');
+  const fragment = hash < 0 ? null : url.slice(hash + 1);
+  const rest = hash < 0 ? url : url.slice(0, hash);
+  const mark = rest.indexOf('?');
+  return mark < 0 ? [rest, '', fragment] : [rest.slice(0, mark), rest.slice(mark + 1), fragment];
+}
+
+function joinQuery(base: string, query: string, fragment: string | null): string {
+  return `${base}${query ? `?${query}` : ''}${fragment ? `#${fragment}` : ''}`;
+}
+
+/**
+ * DRF's replace_query_param: `url` with `key` set to `value` (its other values dropped), the
+ * query re-encoded as Python's urlencode does, names sorted (quote_plus, by code point).
+ */
+export function replaceQueryParam(url: string, key: string, value: string): string {
+  const [base, query, fragment] = splitQuery(url);
+  const params = parseQs(query);
+  params.set(key, [value]);
+  return joinQuery(base, urlencodeSorted(params), fragment);
+}
+
+/** DRF's remove_query_param: `url` without `key`, the query re-encoded as replaceQueryParam does. */
+export function removeQueryParam(url: string, key: string): string {
+  const [base, query, fragment] = splitQuery(url);
+  const params = parseQs(query);
+  params.delete(key);
+  return joinQuery(base, urlencodeSorted(params), fragment);
 }

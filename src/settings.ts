@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ImproperlyConfigured } from './errors';
-import { parseRatesOverride } from './policies/throttling';
+import { parseRatesOverride } from './rates';
 
 export interface Settings {
   readonly host: string;

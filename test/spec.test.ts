@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { EXTENSIONS } from '../src/api/registry';
 import { createApp } from '../src/app';
 import { ImproperlyConfigured } from '../src/errors';
 import { createLogger } from '../src/log';
@@ -43,7 +44,7 @@ test('an operation open to anonymous callers without its own x-roles stops start
 });
 
 test('an unknown throttle scope stops start-up, naming it', async () => {
-  const err = await boot(specWith((y) => y.replace('x-throttle: [ten]', 'x-throttle: [elevn]')));
+  const err = await boot(specWith((y) => y.replace('x-throttle-scope: ten', 'x-throttle-scope: elevn')));
   assert.ok(err instanceof ImproperlyConfigured, String(err));
   assert.match((err as Error).message, /elevn/);
 });
@@ -59,7 +60,7 @@ test('x-throttle-kinds: an unknown kind, a scope without a rate, login on anothe
     [(y) => y.replace('  anon: anon\n', '  anon: per_ip\n'), /x-throttle-kinds\.anon: unknown kind "per_ip"/],
     [(y) => y.replace('  anon: anon\n', '  anon: anon\n  anno: anon\n'), /"anno"/],
     [(y) => y.replace('  mail_address: email\n', '  mail_address: email\n  ten: login\n'), /x-throttle-kinds\.ten: only the scope login/],
-    [(y) => y.replace('x-throttle: [ten]', 'x-throttle: [mail_address]'), /x-throttle lists mail_address, of kind email, but the operation takes no body/],
+    [(y) => y.replace('x-throttle-scope: ten', 'x-throttle-scope: mail_address'), /x-throttle-scope lists mail_address, of kind email, but the operation takes no body/],
   ];
   for (const [edit, message] of cases) {
     const err = await boot(specWith(edit));
@@ -72,6 +73,60 @@ test('a group in x-roles that x-groups does not declare stops start-up', async (
   const err = await boot(specWith((y) => y.replace('x-roles: [Manager]', 'x-roles: [Managers]')));
   assert.ok(err instanceof ImproperlyConfigured, String(err));
   assert.match((err as Error).message, /Managers/);
+});
+
+test('an x-group that x-groups does not declare stops start-up, naming it', () => {
+  const file = specWith((y) => y.replace('x-group: Manager\n', 'x-group: Managers\n'));
+  assert.throws(() => loadSpec(file), (err: Error) => err instanceof ImproperlyConfigured && /managersList: x-group names "Managers"/.test(err.message));
+});
+
+test('an unknown extension, one out of its place, an internal one or a malformed one stops start-up, naming it', () => {
+  const cases: [(y: string) => string, RegExp][] = [
+    // the name before #15's rename is unknown now: one name only
+    [(y) => y.replace('x-throttle-scope: ten\n', 'x-throttle: [ten]\n'), /\/x-throttle: unknown extension x-throttle/],
+    [(y) => y.replace('x-groups: [Manager', 'x-group: Manager\nx-groups: [Manager'), /^\/x-group: x-group belongs on operation, not root/],
+    [(y) => y.replace('  title: Little Lemon API\n', '  title: Little Lemon API\n  x-roles: [anyone]\n'), /^\/info\/x-roles: x-roles belongs on root or operation, not here/],
+    [(y) => y.replace('x-trim: false }', 'x-trim: false, x-prohibit-chars: true }'), /x-prohibit-chars is added by the service, never written in the spec/],
+    [(y) => y.replace('x-decimal: { maxDigits: 6, decimalPlaces: 2,', 'x-decimal: { maxDigits: 6, decimalPlaces: 8,'), /\/components\/schemas\/Price\/x-decimal must be/],
+    [(y) => y.replace('x-throttle-scope: ten\n', 'x-throttle-scope: { ten: 1 }\n'), /x-throttle-scope must be a scope or a list of scopes/],
+    [(y) => y.replace('x-object: { load: menuItem }', 'x-object: { load: menuItem, hidden: yes }'), /x-object must be \{ load: <name>, hidden\?: boolean \}/],
+  ];
+  for (const [edit, message] of cases) {
+    const yaml = edit(fs.readFileSync(path.join(PROJECT_ROOT, 'openapi.yaml'), 'utf8'));
+    assert.notEqual(yaml, fs.readFileSync(path.join(PROJECT_ROOT, 'openapi.yaml'), 'utf8'), `the edit for ${message} changed nothing`);
+    assert.throws(() => loadSpec(specWith(edit)), (err: Error) => err instanceof ImproperlyConfigured && message.test(err.message), String(message));
+  }
+});
+
+/** The description's "Vendor extensions" entries: name → text, each entry's lines joined. */
+function documentedExtensions(description: string): Map<string, string> {
+  const section = /## Vendor extensions\n([\s\S]*?)(?:\n\n|$)/.exec(description)?.[1] ?? '';
+  const entries = new Map<string, string>();
+  for (const entry of section.split(/\n(?=- )/)) {
+    const m = /^- `(x-[a-z-]+)` ([\s\S]*)$/.exec(entry);
+    assert.ok(m, `not an extension entry: ${entry}`);
+    assert.ok(!entries.has(m[1]), `${m[1]} is documented twice`);
+    entries.set(m[1], m[2].replace(/\s+/g, ' ').trim());
+  }
+  return entries;
+}
+
+test("the spec's description documents every extension of the registry with the registry's text, and nothing else", () => {
+  const spec = loadSpec();
+  const documented = documentedExtensions(spec.document.info.description as string);
+  assert.ok(documented.size > 0, 'no "Vendor extensions" section found');
+  const expected = new Map([...EXTENSIONS.values()].filter((e) => !e.internal).map((e): [string, string] => [e.name, (e.doc as string).replace(/\s+/g, ' ').trim()]));
+  assert.deepEqual([...documented.keys()].sort(), [...expected.keys()].sort(), 'documented and registered extensions differ');
+  for (const [name, text] of documented) assert.equal(text, expected.get(name), `${name}: the description's text is not the registry's`);
+});
+
+test('every x- key written in openapi.yaml is a registered extension, and none is internal', () => {
+  const written = new Set([...fs.readFileSync(path.join(PROJECT_ROOT, 'openapi.yaml'), 'utf8').matchAll(/^\s*(?:- )?(x-[a-z-]+):/gm)].map((m) => m[1]));
+  assert.ok(written.has('x-roles') && written.has('x-throttle-scope'), `the scan found ${[...written].join(', ')}`);
+  for (const name of written) {
+    assert.ok(EXTENSIONS.has(name), `${name} is not in src/api/registry.ts`);
+    assert.equal(EXTENSIONS.get(name)?.internal, false, `${name} is internal: the service adds it, the spec must not`);
+  }
 });
 
 test('a bad environment variable stops start-up with a message naming it', () => {

@@ -24,7 +24,7 @@ async function translateTokenErrors<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 const obtainPair = async (call: Call<'tokenObtainPair' | 'jwtCreate'>) => {
-  const { username, password } = call.body as { username: string; password: string };
+  const { username, password } = call.body;
   const user = await authenticateCredentials(credentials(call), username, password);
   if (!user) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT);
   const pair = await call.services.jwt.obtainPair(user.id, user.tokens_valid_after);
@@ -37,7 +37,7 @@ const REFRESH_COOKIE = 'refresh_token';
 function refreshToken(call: Call<'tokenRefresh' | 'jwtRefresh' | 'tokenBlacklist'>): string {
   const fromBody = call.body.refresh;
   if (fromBody !== undefined) return String(fromBody);
-  const fromCookie = call.services.settings.jwt.refreshCookie ? call.ctx.cookies.get(REFRESH_COOKIE) : undefined;
+  const fromCookie = call.services.settings.jwt.refreshCookie ? call.cookie(REFRESH_COOKIE) : undefined;
   if (fromCookie) return fromCookie;
   throw ValidationError.field('refresh', 'This field is required.');
 }
@@ -73,7 +73,7 @@ const verify = async (call: Call<'tokenVerify' | 'jwtVerify'>) => {
 
 export const authHandlers = {
   async obtainAuthToken(call) {
-    const { username, password } = call.body as { username: string; password: string };
+    const { username, password } = call.body;
     const user = await authenticateCredentials(credentials(call), username, password);
     if (!user) throw ValidationError.nonField(UNABLE_TO_LOG_IN);
     return { status: 200, body: { token: await call.services.keys.create(user.id) } };

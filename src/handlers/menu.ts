@@ -81,68 +81,9 @@ function pageNumber(value: string | undefined, pages: number): number {
   return n;
 }
 
-/**
- * The request's absolute URL with `page` set to `page`, or removed when null: DRF's
- * replace_query_param / remove_query_param, which re-encode the query with its keys sorted.
- * The scheme and host are the validated ones (buildAbsoluteUri), never the Host header as sent.
- */
-export function pageUrl(call: Pick<Call, 'ctx' | 'buildAbsoluteUri'>, page: number | null): string {
-  const { ctx } = call;
-  const params = parseQs(ctx.querystring);
-  if (page === null) params.delete('page');
-  else params.set('page', [String(page)]);
-  const query = [...params.entries()]
-    .sort(([a], [b]) => compareCodePoints(a, b))
-    .flatMap(([k, values]) => values.map((v) => `${quotePlus(k)}=${quotePlus(v)}`))
-    .join('&');
-  return call.buildAbsoluteUri(`${ctx.path}${query ? `?${query}` : ''}`);
-}
-
-/** Python's parse_qs(query, keep_blank_values=True): every value per key, keys in first-seen order. */
-function parseQs(query: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const field of query.split('&')) {
-    if (!field) continue;
-    const eq = field.indexOf('=');
-    const name = unquotePlus(eq < 0 ? field : field.slice(0, eq));
-    const value = eq < 0 ? '' : unquotePlus(field.slice(eq + 1));
-    const list = out.get(name);
-    if (list) list.push(value);
-    else out.set(name, [value]);
-  }
-  return out;
-}
-
-/** Python's unquote_plus: `+` is a space, bad UTF-8 becomes U+FFFD, a stray `%` stays. */
-function unquotePlus(text: string): string {
-  const bytes: number[] = [];
-  const s = text.replace(/\+/g, ' ');
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '%' && /^[0-9a-fA-F]{2}$/.test(s.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else {
-      const cp = s.codePointAt(i) as number;
-      if (cp > 0xffff) i += 1;
-      bytes.push(...Buffer.from(String.fromCodePoint(cp), 'utf8'));
-    }
-  }
-  return new TextDecoder('utf-8').decode(Uint8Array.from(bytes));
-}
-
-/** Python's quote_plus: everything but letters, digits and `_.-~` is %XX (UTF-8), a space is `+`. */
-function quotePlus(text: string): string {
-  return encodeURIComponent(text)
-    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%20/g, '+');
-}
-
-/** Python's string order (by code point; JS's default sort compares UTF-16 units). */
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a].map((c) => c.codePointAt(0) as number);
-  const y = [...b].map((c) => c.codePointAt(0) as number);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return x.length - y.length;
+/** This request's absolute URL with `page` set to `page`, or removed when null: DRF's get_next_link / get_previous_link. */
+function pageUrl(call: Pick<Call, 'urlWithQueryParam'>, page: number | null): string {
+  return call.urlWithQueryParam('page', page === null ? null : String(page));
 }
 
 export const menuHandlers = {
@@ -178,7 +119,7 @@ export const menuHandlers = {
   },
 
   async menuItemsCreate(call) {
-    const { title, price, inventory } = call.body as { title: string; price: string; inventory: number };
+    const { title, price, inventory } = call.body;
     const row = { title, price_cents: toCents(price), inventory };
     const [inserted] = await call.services.db('menu_items').insert(row).returning('id');
     const id = typeof inserted === 'object' ? (inserted as { id: number }).id : (inserted as number);
@@ -188,7 +129,7 @@ export const menuHandlers = {
   async menuItemsUpdate(call) {
     const { db } = call.services;
     const { id } = call.object as MenuRow;
-    const { title, price, inventory } = call.body as { title: string; price: string; inventory: number };
+    const { title, price, inventory } = call.body;
     const changes = { title, price_cents: toCents(price), inventory };
     if (!(await db('menu_items').where({ id }).update(changes))) throw new NotFound();
     return { status: 200, body: serialize({ id, ...changes }) };

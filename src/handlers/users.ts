@@ -148,7 +148,7 @@ export const userHandlers = {
 
   async userCreate(call) {
     const { db, settings } = call.services;
-    const body = call.body as { username: string; password: string; email?: string; re_password?: string };
+    const body = call.body;
     const username = normalizeUsername(body.username);
     const email = normalizeEmail(body.email ?? '');
     const retype = settings.users.userCreatePasswordRetype;
@@ -188,7 +188,7 @@ export const userHandlers = {
   },
 
   async userMeDestroy(call) {
-    const body = call.body as { current_password?: string };
+    const body = call.body;
     await destroyUser(call, await callerRow(call), body.current_password);
     return { status: 204 };
   },
@@ -209,14 +209,14 @@ export const userHandlers = {
 
   async userDestroy(call) {
     const target = call.object as UserRow;
-    const body = call.body as { current_password?: string };
+    const body = call.body;
     await destroyUser(call, target, body.current_password);
     return { status: 204 };
   },
 
   async setPassword(call) {
     const { settings } = call.services;
-    const body = call.body as { new_password: string; current_password: string; re_new_password?: string };
+    const body = call.body;
     const retype = settings.users.setPasswordRetype;
     const user = await callerRow(call);
 
@@ -234,7 +234,7 @@ export const userHandlers = {
 
   async setUsername(call) {
     const { db, settings } = call.services;
-    const body = call.body as { new_username: string; current_password: string; re_new_username?: string };
+    const body = call.body;
     const retype = settings.users.setUsernameRetype;
     const user = await callerRow(call);
     const username = normalizeUsername(body.new_username);
@@ -269,7 +269,7 @@ export const userHandlers = {
 
   async resetPasswordConfirm(call) {
     const { settings, now } = call.services;
-    const body = call.body as { uid: string; token: string; new_password: string; re_new_password?: string };
+    const body = call.body;
     const retype = settings.users.setPasswordRetype;
 
     const errors = new FieldErrorList();
@@ -289,7 +289,7 @@ export const userHandlers = {
 
   async activation(call) {
     const { db } = call.services;
-    const body = call.body as { uid: string; token: string };
+    const body = call.body;
     const user = await userFromUidAndToken(call, 'activation', body.uid, body.token);
     if (user.is_active) throw new PermissionDenied(STALE_TOKEN);
     await db('auth_user').where({ id: user.id }).update({ is_active: true });

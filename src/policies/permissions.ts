@@ -24,7 +24,7 @@ export class IsAdminUser implements Permission {
   }
 }
 
-/** Membership of a named group (the course's `Manager`). */
+/** Membership of a named group (one of the spec's `x-groups`). */
 export class InGroup implements Permission {
   constructor(private readonly group: string) {}
   async hasPermission(req: RequestInfo): Promise<boolean> {
@@ -58,12 +58,19 @@ export function anyOf(...permissions: Permission[]): Permission {
   };
 }
 
-const BUILT_IN: Record<string, () => Permission> = {
-  anyone: () => new AllowAny(),
-  authenticated: () => new IsAuthenticated(),
-  admin: () => new IsAdminUser(),
-  self: () => new IsCurrentUser(),
-};
+/** A role `x-roles` may name besides a group: the permission it stands for, and its words in the operation descriptions. */
+export interface BuiltInRole {
+  readonly permission: () => Permission;
+  readonly words: string;
+}
+
+/** The built-in role names of `x-roles`. Any other name is a group's (`x-groups`). */
+export const BUILT_IN_ROLES: Readonly<Record<string, BuiltInRole>> = Object.freeze({
+  anyone: { permission: () => new AllowAny(), words: 'anyone' },
+  authenticated: { permission: () => new IsAuthenticated(), words: 'any authenticated user' },
+  admin: { permission: () => new IsAdminUser(), words: 'an admin (is_staff)' },
+  self: { permission: () => new IsCurrentUser(), words: 'the user themself' },
+});
 
 /**
  * The permission for an operation's `x-roles`: built-in names, or a group name (which must
@@ -71,8 +78,7 @@ const BUILT_IN: Record<string, () => Permission> = {
  */
 export function permissionFor(roles: readonly string[], knownGroups: ReadonlySet<string>): Permission {
   const parts = roles.map((role) => {
-    const make = BUILT_IN[role];
-    if (make) return make();
+    if (Object.hasOwn(BUILT_IN_ROLES, role)) return BUILT_IN_ROLES[role].permission();
     if (!knownGroups.has(role)) throw new ImproperlyConfigured(`x-roles: unknown role or group ${JSON.stringify(role)}`);
     return new InGroup(role);
   });

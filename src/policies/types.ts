@@ -19,13 +19,15 @@ export interface OperationInfo {
   readonly path: string;
   /** x-roles: any one of them lets the caller in. */
   readonly roles: readonly string[];
-  /** x-throttle: the scopes that apply. */
+  /** x-throttle-scope: the scopes that apply (the root's default when the operation has none). */
   readonly throttles: readonly string[];
   /** The security schemes the operation accepts, in order; `anonymous` when `{}` is listed. */
   readonly schemes: readonly string[];
   readonly anonymous: boolean;
   /** x-object: the object the path names, loaded (and permission-checked) before the body is read. */
   readonly object: { readonly load: string; readonly hidden: boolean } | null;
+  /** x-group: the group whose members the operation manages (one of x-groups), or null. */
+  readonly group: string | null;
 }
 
 export interface RequestInfo {
@@ -74,6 +76,12 @@ export type ThrottleDecision =
  */
 export const THROTTLE_KINDS = ['anon', 'user', 'login', 'scoped', 'email'] as const;
 export type ThrottleKind = (typeof THROTTLE_KINDS)[number];
+
+/**
+ * The password guard's scope, the only one of kind `login`: every operation that checks a
+ * password lists it, and LoginGuard takes its points from this scope's windows.
+ */
+export const LOGIN_SCOPE = 'login';
 
 export interface Throttle {
   readonly scope: string;

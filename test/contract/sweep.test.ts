@@ -20,6 +20,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSpec, type SpecDocument } from '../../src/spec';
+import { BUILT_IN_ROLES } from '../../src/policies/permissions';
 import type { OperationInfo } from '../../src/policies/types';
 import { DEFAULT_PASSWORD, startServer, type Reply, type TestServer } from '../helpers/server';
 
@@ -370,7 +371,10 @@ function pathParams(info: OperationInfo): { name: string; type: string }[] {
   return all.filter((p) => p.in === 'path').map((p) => ({ name: p.name as string, type: resolve(p.schema)?.type as string }));
 }
 
-const EVERYONE = ['anyone', 'authenticated', 'self'];
+/** The built-in roles whose gate check lets any authenticated user through (`self` decides on the object). */
+const EVERYONE = Object.entries(BUILT_IN_ROLES)
+  .filter(([, role]) => role.permission().hasPermission({ principal: { id: 1, isStaff: false } } as never) === true)
+  .map(([name]) => name);
 
 /** The kind of caller that passes the operation's gate (anonymous when the spec lets them in). */
 function gateKind(info: OperationInfo): Kind | null {
@@ -486,7 +490,7 @@ const GENERIC: Record<number, Rule> = {
     };
   },
   429: (info) => {
-    if (info.throttles.length === 0) return { unreachable: 'declares 429 but its x-throttle is []: nothing can throttle it; remove 429 from this operation in openapi.yaml' };
+    if (info.throttles.length === 0) return { unreachable: 'declares 429 but its x-throttle-scope is []: nothing can throttle it; remove 429 from this operation in openapi.yaml' };
     return null; // the throttled server's own section below
   },
 };

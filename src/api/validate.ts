@@ -10,6 +10,7 @@ import addFormats from 'ajv-formats';
 import { decimalError, parsePythonInt, type DecimalRules } from '../decimal';
 import { NotFound, ValidationError, type FieldErrors } from '../errors';
 import { INVALID_USERNAME, isValidUsername } from '../username';
+import { X_DECIMAL, X_PROHIBIT_CHARS, X_TRIM } from './registry';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Schema = Record<string, any>;
@@ -41,26 +42,27 @@ export function customizeAjv(ajv: Ajv): Ajv {
   ajv.addFormat('email-or-blank', { type: 'string', validate: (v: string) => v === '' || (EMAIL.test(v) && !v.includes('..')) });
   // The one username rule (src/username.ts), not a `pattern`: other tools compile a pattern without the `u` flag.
   ajv.addFormat('username', { type: 'string', validate: isValidUsername });
-  for (const keyword of ['x-trim', 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
+  // x-trim is read before validation (coerceBody); readOnly fields are simply not read.
+  for (const keyword of [X_TRIM.name, 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
   ajv.addKeyword({
-    keyword: 'x-prohibit-chars',
+    keyword: X_PROHIBIT_CHARS.name,
     type: 'string',
     errors: true,
     validate: function prohibitChars(_on: boolean, data: string): boolean {
       const messages = characterErrors(data);
       if (messages.length === 0) return true;
-      (prohibitChars as unknown as { errors: Partial<ErrorObject>[] }).errors = messages.map((message) => ({ keyword: 'x-prohibit-chars', message, params: {} }));
+      (prohibitChars as unknown as { errors: Partial<ErrorObject>[] }).errors = messages.map((message) => ({ keyword: X_PROHIBIT_CHARS.name, message, params: {} }));
       return false;
     },
   });
   ajv.addKeyword({
-    keyword: 'x-decimal',
+    keyword: X_DECIMAL.name,
     type: 'string',
     errors: true,
     validate: function validateDecimal(rules: DecimalRules, data: string): boolean {
       const message = decimalError(data, rules);
       if (message === null) return true;
-      (validateDecimal as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: 'x-decimal', message, params: {} }];
+      (validateDecimal as unknown as { errors: Partial<ErrorObject>[] }).errors = [{ keyword: X_DECIMAL.name, message, params: {} }];
       return false;
     },
   });
@@ -80,7 +82,7 @@ export function prohibitUnsafeCharacters(node: unknown): void {
   } else if (node && typeof node === 'object') {
     const o = node as Schema;
     if (o.in === 'query') return;
-    if (o.type === 'string' && !('x-decimal' in o)) o['x-prohibit-chars'] = true;
+    if (o.type === 'string' && !(X_DECIMAL.name in o)) o[X_PROHIBIT_CHARS.name] = true;
     for (const v of Object.values(o)) prohibitUnsafeCharacters(v);
   }
 }
@@ -132,7 +134,7 @@ function coerceValue(prop: Schema, value: unknown): unknown {
     case 'string': {
       let v = value;
       if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
-      if (typeof v === 'string' && prop['x-trim'] !== false) v = v.trim();
+      if (typeof v === 'string' && prop[X_TRIM.name] !== false) v = v.trim();
       return v;
     }
     default:
@@ -157,7 +159,7 @@ function message(e: ErrorObject): string {
       return 'This field is required.';
     case 'type':
       if (e.data === null) return 'This field may not be null.';
-      if (schema['x-decimal']) return 'A valid number is required.';
+      if (schema[X_DECIMAL.name]) return 'A valid number is required.';
       switch (schema.type) {
         case 'integer':
           return 'A valid integer is required.';

@@ -8,6 +8,7 @@ import type { Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import Busboy from 'busboy';
 import { ParseError, PayloadTooLarge, UnsupportedMediaType } from '../errors';
+import { parseQuery } from './query';
 
 export type BodyReader = (ctx: Context) => Promise<unknown>;
 
@@ -40,9 +41,8 @@ export function createBodyReader(limitBytes: number): BodyReader {
       throw translate(err);
     }
     if (ctx.is('urlencoded')) {
-      // One flat value per field, the last one winning, as Django's QueryDict.get().
-      const raw = (ctx.request as unknown as { rawBody?: string }).rawBody ?? '';
-      return Object.fromEntries(new URLSearchParams(raw));
+      // One flat value per field, the last one winning, as Django's QueryDict.get(): read as a query is.
+      return parseQuery((ctx.request as unknown as { rawBody?: string }).rawBody ?? '');
     }
     return ctx.request.body;
   };
