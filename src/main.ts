@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   // connectionsCheckingInterval (30 s by default), so look every second.
   const server = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 }, app.koa.callback());
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, settings.host, settings.port)));
     server.listen(settings.port, settings.host, resolve);
   });
   const address = server.address();
@@ -60,6 +60,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** A failed listen() as ImproperlyConfigured naming HOST or PORT, or the error itself when it is something else. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ImproperlyConfigured(`PORT: ${where} is already in use`, { cause: err });
+    case 'EACCES':
+      return new ImproperlyConfigured(`PORT: ${where} needs privileges this process does not have (ports below 1024)`, { cause: err });
+    case 'EADDRNOTAVAIL':
+      return new ImproperlyConfigured(`HOST: ${host} is not an address of this machine`, { cause: err });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ImproperlyConfigured(`HOST: ${host} does not resolve to an address`, { cause: err });
+    default:
+      return err;
+  }
 }
 
 main().catch((err) => {

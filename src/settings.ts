@@ -205,9 +205,7 @@ export function loadSettings(env: Env = process.env): Settings {
       logoutOnPasswordChange: bool('LOGOUT_ON_PASSWORD_CHANGE'),
       sendActivationEmail: bool('SEND_ACTIVATION_EMAIL'),
     }),
-    corsAllowedOrigins: Object.freeze(
-      get('CORS_ALLOWED_ORIGINS').split(',').map((s) => s.trim()).filter(Boolean),
-    ),
+    corsAllowedOrigins: Object.freeze(parseOrigins(get('CORS_ALLOWED_ORIGINS'))),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT', 0, 3600) * 1000,
   });
 }
@@ -219,8 +217,38 @@ function normaliseDatabaseUrl(raw: string, dataDir: string): string {
   const m = /^sqlite:(?:\/\/)?(.+)$/.exec(raw);
   if (m) return `sqlite:${path.resolve(m[1])}`;
   throw new ImproperlyConfigured(
-    `DATABASE_URL must be postgres://user@host:port/db or sqlite:<file>, got ${JSON.stringify(raw.replace(/:[^:@/]*@/, ':***@'))}`,
+    `DATABASE_URL must be postgres://user@host:port/db or sqlite:<file>, got ${JSON.stringify(maskPassword(raw))}`,
   );
+}
+
+/** `url` with its password (of the user part, or a `password=` parameter) replaced by `***`, for messages. */
+export function maskPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^/?#]*@/i, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+/**
+ * CORS_ALLOWED_ORIGINS: `*`, or origins as a browser sends them in `Origin` (scheme://host[:port],
+ * no path, not even `/`), comma-separated. Anything else would never match a request, so it
+ * stops start-up instead of being ignored (django-cors-headers refuses the same at its checks).
+ * http(s) origins are kept as the browser writes them: lower case, without the default port.
+ */
+function parseOrigins(raw: string): string[] {
+  const origins = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return origins.map((origin) => {
+    if (origin === '*') return origin;
+    const bad = (why: string) => new ImproperlyConfigured(`CORS_ALLOWED_ORIGINS: ${JSON.stringify(maskPassword(origin))} ${why}; an origin is scheme://host[:port] (or * for any)`);
+    const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/i.exec(origin);
+    if (!m) throw bad('is not an origin');
+    if (m[3] !== '') throw bad(`has a path, query or fragment (${JSON.stringify(m[3])})`);
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw bad('is not an origin');
+    }
+    if (!url.hostname || url.username || url.password) throw bad('is not an origin');
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : origin;
+  });
 }
 
 function parseBytes(raw: string): number {
