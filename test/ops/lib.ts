@@ -24,9 +24,18 @@ const TSX = pathToFileURL(require.resolve('tsx')).href;
 const scratch: string[] = [];
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) killGroup(c, 'SIGKILL');
   for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** Signals `child`'s whole process group (npm, node, cluster workers: run() makes each its own group). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-(child.pid as number), signal);
+  } catch {
+    // already gone
+  }
+}
 
 /** A temporary folder, removed when the test process exits. */
 export function tempDir(prefix: string): string {
@@ -81,13 +90,17 @@ export interface Proc {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves with the first line (stdout or stderr, past or future) that matches. */
   waitForLine(re: RegExp, timeoutMs?: number): Promise<string>;
-  /** Kills it (SIGKILL unless told) if it still runs, and waits for the end. */
+  /** Kills its process group (SIGKILL unless told), and waits for it to end. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `command args` in `cwd`, collecting its output line by line. */
+/**
+ * Starts `command args` in `cwd`, collecting its output line by line. It runs in a process
+ * group of its own, so that stop() also ends what it started (node under npm, cluster workers)
+ * even when a test fails half-way.
+ */
 export function run(command: string, args: string[], options: { cwd: string; env: Record<string, string> }): Proc {
-  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.add(child);
   const stdout: string[] = [];
   const stderr: string[] = [];
@@ -133,7 +146,7 @@ export function run(command: string, args: string[], options: { cwd: string; env
       });
     },
     async stop(signal = 'SIGKILL') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      killGroup(child, signal);
       await exited;
     },
   };

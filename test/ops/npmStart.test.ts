@@ -74,9 +74,7 @@ describe('npm start and signals', () => {
           assert.ok(await portIsFree(port), 'the port is free');
           assert.ok(processGone(nodePid), `node (pid ${nodePid}) has ended too`);
         } finally {
-          await npm.stop();
-          // Without `exec` node outlives npm (and holds our pipes open): never leave it running.
-          if (nodePid && !processGone(nodePid)) process.kill(nodePid, 'SIGKILL');
+          await npm.stop(); // its process group: node too, had it outlived npm
         }
       });
     });
