@@ -69,7 +69,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
       { ...spec.throttleRates, ...settings.throttleRates },
       { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix },
     );
-    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey });
+    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey, secretKeyFallbacks: settings.secretKeyFallbacks }, now);
     const services: Services = {
       settings,
       db,

@@ -18,10 +18,14 @@ export interface Settings {
   readonly secretKey: string;
   /** True when SECRET_KEY was not set and one was generated and kept in the data folder. */
   readonly secretKeyGenerated: boolean;
+  /** SECRET_KEY_FALLBACKS (Django's): older secrets that still verify JWTs (HS256) and mailed tokens. */
+  readonly secretKeyFallbacks: readonly string[];
   readonly jwt: {
     readonly algorithm: 'HS256' | 'RS256' | 'ES256';
     readonly signingKeyFile: string | null;
     readonly verifyingKeyFile: string | null;
+    /** Public keys of older RS256/ES256 pairs: tokens they signed still verify. */
+    readonly verifyingKeyFiles: readonly string[];
     readonly accessLifetimeSeconds: number;
     readonly refreshLifetimeSeconds: number;
     readonly rotateRefreshTokens: boolean;
@@ -67,9 +71,11 @@ export const DEFAULTS = Object.freeze({
   DATA_DIR: 'data',
   DATABASE_URL: '',
   SECRET_KEY: '',
+  SECRET_KEY_FALLBACKS: '',
   JWT_ALGORITHM: 'HS256',
   JWT_SIGNING_KEY_FILE: '',
   JWT_VERIFYING_KEY_FILE: '',
+  JWT_VERIFYING_KEY_FILES: '',
   ACCESS_TOKEN_LIFETIME: '300',
   REFRESH_TOKEN_LIFETIME: '86400',
   ROTATE_REFRESH_TOKENS: 'false',
@@ -150,6 +156,14 @@ export function loadSettings(env: Env = process.env): Settings {
   if (algorithm !== 'HS256' && (!signingKeyFile || !verifyingKeyFile)) {
     throw new ImproperlyConfigured(`JWT_ALGORITHM=${algorithm} needs JWT_SIGNING_KEY_FILE and JWT_VERIFYING_KEY_FILE`);
   }
+  const verifyingKeyFiles = list(get('JWT_VERIFYING_KEY_FILES'));
+  if (algorithm === 'HS256' && verifyingKeyFiles.length) {
+    throw new ImproperlyConfigured('JWT_VERIFYING_KEY_FILES needs JWT_ALGORITHM=RS256 or ES256 (HS256 keys rotate with SECRET_KEY_FALLBACKS)');
+  }
+  const secretKeyFallbacks = list(get('SECRET_KEY_FALLBACKS'));
+  secretKeyFallbacks.forEach((fallback, i) => {
+    if (fallback.length < 32) throw new ImproperlyConfigured(`SECRET_KEY_FALLBACKS: key ${i + 1} must be at least 32 characters long`);
+  });
 
   const numProxiesRaw = get('NUM_PROXIES');
   const failMode = get('THROTTLE_FAIL_MODE');
@@ -169,10 +183,12 @@ export function loadSettings(env: Env = process.env): Settings {
     databaseUrl,
     secretKey: secret.key,
     secretKeyGenerated: secret.generated,
+    secretKeyFallbacks: Object.freeze(secretKeyFallbacks),
     jwt: Object.freeze({
       algorithm,
       signingKeyFile,
       verifyingKeyFile,
+      verifyingKeyFiles: Object.freeze(verifyingKeyFiles),
       accessLifetimeSeconds: int('ACCESS_TOKEN_LIFETIME', 1),
       refreshLifetimeSeconds: int('REFRESH_TOKEN_LIFETIME', 1),
       rotateRefreshTokens: bool('ROTATE_REFRESH_TOKENS'),
@@ -208,6 +224,11 @@ export function loadSettings(env: Env = process.env): Settings {
     corsAllowedOrigins: Object.freeze(parseOrigins(get('CORS_ALLOWED_ORIGINS'))),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT', 0, 3600) * 1000,
   });
+}
+
+/** A comma-separated list, items trimmed, empty ones dropped. */
+function list(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function normaliseDatabaseUrl(raw: string, dataDir: string): string {
