@@ -13,6 +13,7 @@ import { migrate, openDatabase } from './db/knex';
 import { ImproperlyConfigured } from './errors';
 import { createLogger } from './log';
 import { loadDotEnv, loadSettings } from './settings';
+import { warnIfStale } from './stale';
 
 /** A worker that dies before it listened is restarted after this pause (not in a tight loop). */
 const RESTART_DELAY_MS = 1000;
@@ -76,6 +77,7 @@ async function primary(): Promise<void> {
     await db.destroy();
   }
   if (!settings.redisUrl) log.warn('REDIS_URL is not set: each worker keeps its own throttle counters');
+  warnIfStale(log);
   if (stopping) return;
 
   // One worker first: the others start once it listens (if it exits instead, so does the primary).

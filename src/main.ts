@@ -2,12 +2,14 @@
  * `npm start`: read the settings, build the app, listen. SIGTERM/SIGINT stop accepting
  * connections, let in-flight requests finish, then close the database.
  */
+import cluster from 'node:cluster';
 import http from 'node:http';
 import net from 'node:net';
 import { createApp } from './app';
 import { ImproperlyConfigured } from './errors';
 import { createLogger } from './log';
 import { loadDotEnv, loadSettings } from './settings';
+import { warnIfStale } from './stale';
 
 /** How long SIGTERM keeps accepting, so connections already queued are not reset. */
 const SHUTDOWN_GRACE_MS = 100;
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
   if (settings.secretKeyGenerated) {
     log.warn({ dataDir: settings.dataDir }, 'SECRET_KEY is not set: using one generated and kept in the data folder');
   }
+  if (!cluster.isWorker) warnIfStale(log);
   const app = await createApp(settings, { logger: log });
   // Slow clients: headers within 10 s, the whole request within 30 s. Node only looks every
   // connectionsCheckingInterval (30 s by default), so look every second.
