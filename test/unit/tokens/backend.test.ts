@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { jwkThumbprint, TokenBackend, TokenBackendError } from '../../../src/tokens/backend';
 import { jwtSign, keyFiles, rsaSign, tempDir } from '../../hardening/lib';
 
@@ -39,8 +40,10 @@ describe('TokenBackend', () => {
     assert.throws(() => previous.decode(current.encode({ exp })), TokenBackendError, 'signed with SECRET_KEY, not with the fallback');
   });
 
-  test('RS256 accepts the kid its tokens carried before the JWK thumbprint (tokens issued before the upgrade keep working)', () => {
-    const keys = keyFiles(tempDir('unit-backend'), 'rsa');
+  test('RS256 accepts the kid its tokens carried before the JWK thumbprint (tokens issued before the upgrade keep working)', (t) => {
+    const dir = tempDir('unit-backend');
+    t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const keys = keyFiles(dir, 'rsa');
     const backend = new TokenBackend({ ...options, algorithm: 'RS256', signingKeyFile: keys.privateFile, verifyingKeyFile: keys.publicFile });
     const legacyKid = crypto.createHash('sha256').update(keys.publicKey.export({ type: 'spki', format: 'der' })).digest('base64url').slice(0, 16);
     const exp = Math.floor(Date.now() / 1000) + 60;
