@@ -30,8 +30,9 @@ const SECRET = 'bench-secret-key-0123456789-0123456789-abcdef';
 const PASSWORD = 'bench-pass-123';
 
 /**
- * `npm start` as package.json writes it: its leading NAME=value assignments, then `node`, its
- * flags and the script. The bench runs exactly that, so it measures what is shipped.
+ * `npm start` as package.json writes it: its leading NAME=value assignments, then `exec` (the
+ * shell hands its process to node, so npm's signals reach the server), `node`, its flags and
+ * the script. The bench runs exactly that, so it measures what is shipped.
  */
 function startCommand(): { env: Record<string, string>; args: string[] } {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
@@ -41,6 +42,7 @@ function startCommand(): { env: Record<string, string>; args: string[] } {
     const [name, ...value] = (words.shift() as string).split('=');
     env[name] = value.join('=');
   }
+  if (words[0] === 'exec') words.shift();
   if (words.shift() !== 'node') throw new Error(`bench: cannot read the start script ${JSON.stringify(pkg.scripts.start)}`);
   return { env, args: words };
 }

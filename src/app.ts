@@ -22,7 +22,7 @@ import { render } from './render';
 import { TokenKeys } from './services/accounts';
 import type { Services } from './services';
 import { createMailer } from './services/mail';
-import type { Settings } from './settings';
+import { maskPassword, type Settings } from './settings';
 import { loadSpec, type Spec } from './spec';
 import { TokenBackend } from './tokens/backend';
 import { JwtService } from './tokens/tokens';
@@ -71,7 +71,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
       { ...spec.throttleRates, ...settings.throttleRates },
       { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix, kinds: spec.throttleKinds },
     );
-    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey });
+    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey, secretKeyFallbacks: settings.secretKeyFallbacks }, now);
     const services: Services = {
       settings,
       db,
@@ -118,12 +118,27 @@ async function ensureGroups(db: Db, names: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * Connects to Redis. Raises ImproperlyConfigured naming REDIS_URL (its password masked) and
+ * the reason when it cannot: a service configured to share its counters must not start
+ * counting alone. Once started, a Redis that goes away is THROTTLE_FAIL_MODE's business.
+ */
 async function connectRedis(url: string): Promise<Redis> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
   const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 1000 });
-  redis.on('error', () => undefined); // state changes are seen through the limiter's fallback
-  await redis.connect();
+  // ioredis rejects connect() with a bare "Connection is closed."; the cause comes as an event.
+  let cause: Error | null = null;
+  redis.on('error', (err: Error) => {
+    cause ??= err; // after start-up, state changes are seen through the limiter's fallback
+  });
+  try {
+    await redis.connect();
+  } catch (err) {
+    redis.disconnect();
+    const reason = ((cause ?? err) as Error).message.split('\n', 1)[0];
+    throw new ImproperlyConfigured(`REDIS_URL: cannot connect to ${maskPassword(url)}: ${reason}`, { cause: cause ?? err });
+  }
   return redis;
 }
 

@@ -2,12 +2,14 @@
  * `npm start`: read the settings, build the app, listen. SIGTERM/SIGINT stop accepting
  * connections, let in-flight requests finish, then close the database.
  */
+import cluster from 'node:cluster';
 import net from 'node:net';
 import { createApp } from './app';
 import { ImproperlyConfigured } from './errors';
 import { createLogger } from './log';
 import { createServer } from './server';
 import { loadDotEnv, loadSettings } from './settings';
+import { warnIfStale } from './stale';
 
 /** How long SIGTERM keeps accepting, so connections already queued are not reset. */
 const SHUTDOWN_GRACE_MS = 100;
@@ -19,11 +21,12 @@ async function main(): Promise<void> {
   if (settings.secretKeyGenerated) {
     log.warn({ dataDir: settings.dataDir }, 'SECRET_KEY is not set: using one generated and kept in the data folder');
   }
+  if (!cluster.isWorker) warnIfStale(log);
   const app = await createApp(settings, { logger: log });
   // Slow-client timeouts, and Node's parser errors answered in JSON (server.ts).
   const server = createServer(app.koa.callback());
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => reject(listenError(err, settings.host, settings.port)));
     server.listen(settings.port, settings.host, resolve);
   });
   const address = server.address();
@@ -59,6 +62,24 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** A failed listen() as ImproperlyConfigured naming HOST or PORT, or the error itself when it is something else. */
+function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ImproperlyConfigured(`PORT: ${where} is already in use`, { cause: err });
+    case 'EACCES':
+      return new ImproperlyConfigured(`PORT: ${where} needs privileges this process does not have (ports below 1024)`, { cause: err });
+    case 'EADDRNOTAVAIL':
+      return new ImproperlyConfigured(`HOST: ${host} is not an address of this machine`, { cause: err });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ImproperlyConfigured(`HOST: ${host} does not resolve to an address`, { cause: err });
+    default:
+      return err;
+  }
 }
 
 main().catch((err) => {

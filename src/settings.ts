@@ -18,10 +18,14 @@ export interface Settings {
   readonly secretKey: string;
   /** True when SECRET_KEY was not set and one was generated and kept in the data folder. */
   readonly secretKeyGenerated: boolean;
+  /** SECRET_KEY_FALLBACKS (Django's): older secrets that still verify JWTs (HS256) and mailed tokens. */
+  readonly secretKeyFallbacks: readonly string[];
   readonly jwt: {
     readonly algorithm: 'HS256' | 'RS256' | 'ES256';
     readonly signingKeyFile: string | null;
     readonly verifyingKeyFile: string | null;
+    /** Public keys of older RS256/ES256 pairs: tokens they signed still verify. */
+    readonly verifyingKeyFiles: readonly string[];
     readonly accessLifetimeSeconds: number;
     readonly refreshLifetimeSeconds: number;
     readonly rotateRefreshTokens: boolean;
@@ -73,9 +77,11 @@ export const DEFAULTS = Object.freeze({
   DATA_DIR: 'data',
   DATABASE_URL: '',
   SECRET_KEY: '',
+  SECRET_KEY_FALLBACKS: '',
   JWT_ALGORITHM: 'HS256',
   JWT_SIGNING_KEY_FILE: '',
   JWT_VERIFYING_KEY_FILE: '',
+  JWT_VERIFYING_KEY_FILES: '',
   ACCESS_TOKEN_LIFETIME: '300',
   REFRESH_TOKEN_LIFETIME: '86400',
   ROTATE_REFRESH_TOKENS: 'false',
@@ -158,6 +164,14 @@ export function loadSettings(env: Env = process.env): Settings {
   if (algorithm !== 'HS256' && (!signingKeyFile || !verifyingKeyFile)) {
     throw new ImproperlyConfigured(`JWT_ALGORITHM=${algorithm} needs JWT_SIGNING_KEY_FILE and JWT_VERIFYING_KEY_FILE`);
   }
+  const verifyingKeyFiles = list(get('JWT_VERIFYING_KEY_FILES'));
+  if (algorithm === 'HS256' && verifyingKeyFiles.length) {
+    throw new ImproperlyConfigured('JWT_VERIFYING_KEY_FILES needs JWT_ALGORITHM=RS256 or ES256 (HS256 keys rotate with SECRET_KEY_FALLBACKS)');
+  }
+  const secretKeyFallbacks = list(get('SECRET_KEY_FALLBACKS'));
+  secretKeyFallbacks.forEach((fallback, i) => {
+    if (fallback.length < 32) throw new ImproperlyConfigured(`SECRET_KEY_FALLBACKS: key ${i + 1} must be at least 32 characters long`);
+  });
 
   const numProxiesRaw = get('NUM_PROXIES');
   const failMode = get('THROTTLE_FAIL_MODE');
@@ -181,10 +195,12 @@ export function loadSettings(env: Env = process.env): Settings {
     databaseUrl,
     secretKey: secret.key,
     secretKeyGenerated: secret.generated,
+    secretKeyFallbacks: Object.freeze(secretKeyFallbacks),
     jwt: Object.freeze({
       algorithm,
       signingKeyFile,
       verifyingKeyFile,
+      verifyingKeyFiles: Object.freeze(verifyingKeyFiles),
       accessLifetimeSeconds: int('ACCESS_TOKEN_LIFETIME', 1),
       refreshLifetimeSeconds: int('REFRESH_TOKEN_LIFETIME', 1),
       rotateRefreshTokens: bool('ROTATE_REFRESH_TOKENS'),
@@ -218,11 +234,14 @@ export function loadSettings(env: Env = process.env): Settings {
       logoutOnPasswordChange: bool('LOGOUT_ON_PASSWORD_CHANGE'),
       sendActivationEmail: bool('SEND_ACTIVATION_EMAIL'),
     }),
-    corsAllowedOrigins: Object.freeze(
-      get('CORS_ALLOWED_ORIGINS').split(',').map((s) => s.trim()).filter(Boolean),
-    ),
+    corsAllowedOrigins: Object.freeze(parseOrigins(get('CORS_ALLOWED_ORIGINS'))),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT', 0, 3600) * 1000,
   });
+}
+
+/** A comma-separated list, items trimmed, empty ones dropped. */
+function list(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function normaliseDatabaseUrl(raw: string, dataDir: string): string {
@@ -232,7 +251,7 @@ function normaliseDatabaseUrl(raw: string, dataDir: string): string {
   const m = /^sqlite:(?:\/\/)?(.+)$/.exec(raw);
   if (m) return `sqlite:${path.resolve(m[1])}`;
   throw new ImproperlyConfigured(
-    `DATABASE_URL must be postgres://user@host:port/db or sqlite:<file>, got ${JSON.stringify(raw.replace(/:[^:@/]*@/, ':***@'))}`,
+    `DATABASE_URL must be postgres://user@host:port/db or sqlite:<file>, got ${JSON.stringify(maskPassword(raw))}`,
   );
 }
 
@@ -262,6 +281,36 @@ function parseAllowedHosts(raw: string, siteUrl: string): string[] {
   }
   if (hosts.length === 0) throw new ImproperlyConfigured('ALLOWED_HOSTS names no host');
   return hosts;
+}
+
+/** `url` with its password (of the user part, or a `password=` parameter) replaced by `***`, for messages. */
+export function maskPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*):[^/?#]*@/i, '$1:***@').replace(/([?&]password=)[^&#]*/gi, '$1***');
+}
+
+/**
+ * CORS_ALLOWED_ORIGINS: `*`, or origins as a browser sends them in `Origin` (scheme://host[:port],
+ * no path, not even `/`), comma-separated. Anything else would never match a request, so it
+ * stops start-up instead of being ignored (django-cors-headers refuses the same at its checks).
+ * http(s) origins are kept as the browser writes them: lower case, without the default port.
+ */
+function parseOrigins(raw: string): string[] {
+  const origins = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return origins.map((origin) => {
+    if (origin === '*') return origin;
+    const bad = (why: string) => new ImproperlyConfigured(`CORS_ALLOWED_ORIGINS: ${JSON.stringify(maskPassword(origin))} ${why}; an origin is scheme://host[:port] (or * for any)`);
+    const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)(.*)$/i.exec(origin);
+    if (!m) throw bad('is not an origin');
+    if (m[3] !== '') throw bad(`has a path, query or fragment (${JSON.stringify(m[3])})`);
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw bad('is not an origin');
+    }
+    if (!url.hostname || url.username || url.password) throw bad('is not an origin');
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : origin;
+  });
 }
 
 function parseBytes(raw: string): number {

@@ -74,7 +74,7 @@ export class Runtime implements CommandContext {
 
   async jwt(): Promise<JwtService> {
     const settings = this.settings();
-    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey });
+    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey, secretKeyFallbacks: settings.secretKeyFallbacks }, this.now);
     return new JwtService(backend, await this.db(), settings.jwt, this.now);
   }
 

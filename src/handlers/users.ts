@@ -130,7 +130,8 @@ async function userFromUidAndToken(call: CallContext, purpose: TokenPurpose, uid
   const id = decodeUid(uid);
   const user = id === null ? undefined : await findUserById(db, id);
   if (!user) throw ValidationError.field('uid', INVALID_UID);
-  if (!checkToken(purpose, user, token, settings.secretKey, now(), settings.users.passwordResetTimeoutSeconds)) {
+  // Signed with SECRET_KEY only (services/users.ts); checked with it or a fallback, as Django does.
+  if (!checkToken(purpose, user, token, [settings.secretKey, ...settings.secretKeyFallbacks], now(), settings.users.passwordResetTimeoutSeconds)) {
     throw ValidationError.field('token', INVALID_TOKEN);
   }
   return user;

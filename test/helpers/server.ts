@@ -72,8 +72,11 @@ export interface TestServer {
 export const DEFAULT_PASSWORD = 'lemon-pass-123';
 let passwordHash: Promise<string> | null = null;
 
-/** Starts a server; `env` overrides settings (e.g. { THROTTLE_RATES: 'anon=3/second' }). */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+/**
+ * Starts a server; `env` overrides settings (e.g. { THROTTLE_RATES: 'anon=3/second' }), and
+ * `options.now` replaces the service's clock (epoch ms), so a test can move time.
+ */
+export async function startServer(env: Record<string, string> = {}, options: { now?: () => number } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'little-lemon-test-'));
   const mailDir = path.join(dataDir, 'mail');
   const { databaseUrl, dropSchema } = await testDatabase(dataDir);
@@ -90,6 +93,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   });
   const violations: string[] = [];
   const app: App = await createApp(settings, {
+    now: options.now,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     observeResponse: (r) => {
       const problem = contractViolation(app, r.operationId, r.status, r.body);

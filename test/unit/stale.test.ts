@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { staleBuild } from '../../src/stale';
+
+test('staleBuild names the first source newer than its compiled file, a source never compiled, or a spec newer than the build', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stale-'));
+  const dist = path.join(root, 'dist');
+  const t0 = Date.now() / 1000 - 3600;
+  const write = (file: string, at: number) => {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), '');
+    fs.utimesSync(path.join(root, file), at, at);
+  };
+  try {
+    for (const f of ['src/a.ts', 'src/sub/b.ts', 'src/types.d.ts', 'generated/openapi.ts', 'openapi.yaml']) write(f, t0);
+    for (const f of ['dist/src/a.js', 'dist/src/sub/b.js', 'dist/generated/openapi.js']) write(f, t0 + 10);
+    assert.equal(staleBuild(root, dist), null, 'built after every source (a .d.ts compiles to nothing)');
+
+    write('src/sub/b.ts', t0 + 20);
+    assert.deepEqual(staleBuild(root, dist), { source: path.join('src', 'sub', 'b.ts'), fix: 'npm run build' });
+    write('dist/src/sub/b.js', t0 + 30);
+    assert.equal(staleBuild(root, dist), null);
+
+    write('src/new.ts', t0);
+    assert.deepEqual(staleBuild(root, dist), { source: path.join('src', 'new.ts'), fix: 'npm run build' }, 'never compiled');
+    fs.rmSync(path.join(root, 'src/new.ts'));
+
+    write('openapi.yaml', t0 + 40);
+    assert.deepEqual(staleBuild(root, dist), { source: 'openapi.yaml', fix: 'npm run generate && npm run build' });
+
+    assert.equal(staleBuild(path.join(root, 'dist'), dist), null, 'no sources beside the build: nothing to say');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
