@@ -15,7 +15,7 @@ import { builtProject, childEnv, freePort, portIsFree, processGone, run, tempDir
 /** A login on a connection of its own; argon2 makes each take ~100-200 ms on a shared core. */
 function login(port: number): Promise<RawReply> {
   const body = JSON.stringify({ username: 'alice', password: PASSWORD });
-  return rawRequest(port, `POST /auth/token/login/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, 15_000);
+  return rawRequest(port, `POST /auth/token/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, 15_000);
 }
 
 describe('npm start and signals', () => {
