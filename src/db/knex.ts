@@ -8,7 +8,7 @@ import knexFactory, { Knex } from 'knex';
 import { Model } from 'objection';
 import { ImproperlyConfigured } from '../errors';
 import { maskPassword } from '../settings';
-import { migrationSource } from './migrations';
+import { migrationSource } from '../data/migrations';
 
 export type Db = Knex;
 export type { Knex };

@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { migrationSource } from '../../src/db/migrations';
+import { migrationSource } from '../../src/data/migrations';
 import { userRow } from '../../src/services/users';
 import { startServer, type TestServer } from '../helpers/server';
 import { NO_THROTTLES, ownDatabase, tempDir, type OwnDatabase } from './lib';
