@@ -47,7 +47,7 @@ describe('security headers', () => {
     manager = await server.tokenFor('boss');
     user = await server.tokenFor('alice');
     const json = (token: string, body: unknown) => ({ headers: { 'content-type': 'application/json', authorization: `Token ${token}` }, body: JSON.stringify(body) });
-    const restore = await failInsertsWhere(server.app.services.db, 'menu_items', 'title', 'explode');
+    const restore = await failInsertsWhere(server.app.services.db.knex, 'menu_items', 'title', 'explode');
     seen.push(
       await hit(server, '200', 'GET', '/api/menu-items'),
       await hit(server, '201', 'POST', '/api/menu-items', json(manager, { title: 'Soup', price: '1.00', inventory: 1 })),
@@ -69,9 +69,9 @@ describe('security headers', () => {
     );
     await restore();
     // last: the database gone (503), then back
-    await server.app.services.db.destroy();
+    await server.app.services.db.knex.destroy();
     seen.push(await hit(server, '503', 'GET', '/healthz'));
-    server.app.services.db.initialize();
+    server.app.services.db.knex.initialize();
   });
   after(() => server.close());
 
