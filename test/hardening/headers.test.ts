@@ -273,13 +273,16 @@ describe('logs (a server process at LOG_LEVEL=trace)', () => {
     async () => {
       const known = new Set(fs.readdirSync(mailDir()));
       assert.equal((await post('/auth/users/reset_password/', { email: 'dana@example.com' })).status, 204);
-      let fresh: string[] = [];
-      for (let i = 0; i < 50 && fresh.length === 0; i++) {
-        fresh = fs.readdirSync(mailDir()).filter((f) => !known.has(f));
-        if (fresh.length === 0) await sleep(50);
+      // The mail is written after the answer: wait for its text, not only its file (a file
+      // listed between its creation and its write reads empty).
+      let found: RegExpExecArray | null = null;
+      for (let i = 0; i < 50 && !found; i++) {
+        const fresh = fs.readdirSync(mailDir()).filter((f) => !known.has(f));
+        found = /password\/reset\/confirm\/([^/\s]+)\/([^/\s]+)/.exec(fresh.map((f) => fs.readFileSync(path.join(mailDir(), f), 'utf8')).join('\n'));
+        if (!found) await sleep(50);
       }
-      const mail = fs.readFileSync(path.join(mailDir(), fresh[0]), 'utf8');
-      const [link, , token] = /password\/reset\/confirm\/([^/\s]+)\/([^/\s]+)/.exec(mail) ?? [];
+      assert.ok(found, 'the reset mail was written');
+      const [link, , token] = found;
       secrets.set('live reset token', token);
       // a person opens the link: SITE_URL is the API itself unless configured
       await fetch(`${server.url}/${link}`);
