@@ -10,22 +10,13 @@ import http from 'node:http';
 import cors from '@koa/cors';
 import Koa, { type Context, type Next } from 'koa';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
 import { createApi, type Api } from './api';
-import { ImproperlyConfigured } from './errors';
-import { closeHotQueries } from './db/hot';
-import { migrate, openDatabase, type Db } from './db/knex';
 import { handlers } from './handlers';
 import { createLogger, type Logger } from './log';
-import { ThrottleRegistry } from './policies/throttling';
 import { render } from './render';
-import { TokenKeys } from './services/accounts';
-import type { Services } from './services';
-import { createMailer } from './services/mail';
-import { maskPassword, type Settings } from './settings';
+import { createServices, type Services } from './services';
+import type { Settings } from './settings';
 import { loadSpec, type Spec } from './spec';
-import { TokenBackend } from './tokens/backend';
-import { JwtService } from './tokens/tokens';
 import { docs } from './docs';
 import { allowedHosts } from './hosts';
 
@@ -53,35 +44,12 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Opens the database (migrating it), Redis when configured, and builds the application. */
+/** Builds the services (createServices: the database migrated, Redis when configured) and the application. */
 export async function createApp(settings: Settings, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(settings.logLevel);
   const spec = options.spec ?? loadSpec();
-  const now = options.now ?? Date.now;
-  const db = openDatabase(settings.databaseUrl, (level, message) => log[level === 'deprecate' ? 'warn' : level]({ source: 'knex' }, message));
-  let redis: Redis | null = null;
+  const services = await createServices(settings, { logger: log, now: options.now, spec });
   try {
-    await migrate(db);
-    await ensureGroups(db, spec.groups);
-    for (const scope of Object.keys(settings.throttleRates)) {
-      if (!(scope in spec.throttleRates)) throw new ImproperlyConfigured(`THROTTLE_RATES names ${JSON.stringify(scope)}, a scope the spec does not declare`);
-    }
-    if (settings.redisUrl) redis = await connectRedis(settings.redisUrl);
-    const throttles = new ThrottleRegistry(
-      { ...spec.throttleRates, ...settings.throttleRates },
-      { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix, kinds: spec.throttleKinds },
-    );
-    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey, secretKeyFallbacks: settings.secretKeyFallbacks }, now);
-    const services: Services = {
-      settings,
-      db,
-      log,
-      now,
-      jwt: new JwtService(backend, db, settings.jwt, now),
-      keys: new TokenKeys(db, now),
-      throttles,
-      mailer: createMailer({ dir: settings.mail.dir, url: settings.mail.url, from: settings.mail.from, keepFiles: Boolean(process.env.MAIL_DIR) }, log),
-    };
     const api = await createApi(spec, services, handlers);
     const koa = new Koa();
     koa.silent = true; // errors are logged by `recover`, once
@@ -99,47 +67,12 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
       drain() {
         draining.now = true;
       },
-      async close() {
-        if (redis) redis.disconnect();
-        closeHotQueries(db);
-        await db.destroy();
-      },
+      close: () => services.close(),
     };
   } catch (err) {
-    if (redis) redis.disconnect();
-    await db.destroy();
+    await services.close();
     throw err;
   }
-}
-
-async function ensureGroups(db: Db, names: readonly string[]): Promise<void> {
-  for (const name of names) {
-    await db('auth_group').insert({ name }).onConflict('name').ignore();
-  }
-}
-
-/**
- * Connects to Redis. Raises ImproperlyConfigured naming REDIS_URL (its password masked) and
- * the reason when it cannot: a service configured to share its counters must not start
- * counting alone. Once started, a Redis that goes away is THROTTLE_FAIL_MODE's business.
- */
-async function connectRedis(url: string): Promise<Redis> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Redis: RedisClient } = require('ioredis') as typeof import('ioredis');
-  const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, commandTimeout: 1000 });
-  // ioredis rejects connect() with a bare "Connection is closed."; the cause comes as an event.
-  let cause: Error | null = null;
-  redis.on('error', (err: Error) => {
-    cause ??= err; // after start-up, state changes are seen through the limiter's fallback
-  });
-  try {
-    await redis.connect();
-  } catch (err) {
-    redis.disconnect();
-    const reason = ((cause ?? err) as Error).message.split('\n', 1)[0];
-    throw new ImproperlyConfigured(`REDIS_URL: cannot connect to ${maskPassword(url)}: ${reason}`, { cause: cause ?? err });
-  }
-  return redis;
 }
 
 /**

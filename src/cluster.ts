@@ -9,9 +9,9 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
-import { migrate, openDatabase } from './db/knex';
 import { ImproperlyConfigured } from './errors';
 import { createLogger } from './log';
+import { createServices } from './services';
 import { loadDotEnv, loadSettings } from './settings';
 import { warnIfStale } from './stale';
 
@@ -70,12 +70,9 @@ async function primary(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
-  const db = openDatabase(settings.databaseUrl, (level, message) => log[level === 'deprecate' ? 'warn' : level]({ source: 'knex' }, message));
-  try {
-    await migrate(db);
-  } finally {
-    await db.destroy();
-  }
+  // Migrates once, before any worker starts (and so checks the configuration the workers will
+  // build their services from); no Redis needed for that.
+  await (await createServices(settings, { logger: log, redis: false })).close();
   if (!settings.redisUrl) log.warn('REDIS_URL is not set: each worker keeps its own throttle counters');
   warnIfStale(log);
   if (stopping) return;

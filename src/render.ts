@@ -24,7 +24,8 @@ function isDatabaseUnavailable(err: unknown): boolean {
   if (e.code && /^SQLITE_(READONLY|IOERR|FULL|CANTOPEN)/.test(e.code)) return true;
   return (
     typeof e.message === 'string' &&
-    /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Unable to acquire a connection/.test(e.message)
+    // The last: pg's pool (the data layer's prepared reads, src/data/db.ts) waited too long for a connection.
+    /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Unable to acquire a connection|timeout exceeded when trying to connect/.test(e.message)
   );
 }
 

@@ -1,14 +1,15 @@
 /**
  * What a management command is given: the environment, its output streams and prompter, and
- * the project's services, each built on first use (so `help` needs no settings, and only
- * commands that touch the database open it). The database is migrated before a command first
- * uses it: Django asks for `migrate` first; doing it here is friendlier and harmless.
+ * the project's services, built on first use by createServices (as the server builds them,
+ * without Redis), so `help` needs no settings and only commands that touch the database open
+ * it. The database is migrated when the services are built: Django asks for `migrate` first;
+ * doing it here is friendlier and harmless.
  */
-import { migrate, openDatabase, type Db } from '../db/knex';
-import { TokenKeys } from '../services/accounts';
+import { Writable } from 'node:stream';
+import { openDatabase, type Database } from '../data/db';
+import { createLogger, type Logger } from '../log';
+import { createServices, type Services } from '../services';
 import { loadSettings, type Env, type Settings } from '../settings';
-import { TokenBackend } from '../tokens/backend';
-import { JwtService } from '../tokens/tokens';
 import type { ParsedArgs, Signature } from './args';
 import type { Prompter } from './prompt';
 
@@ -25,12 +26,10 @@ export interface CommandContext {
   readonly io: Io;
   /** The server's settings (raises ImproperlyConfigured). */
   settings(): Settings;
-  /** The database, opened and migrated. */
-  db(): Promise<Db>;
-  /** The database, opened, without running migrations (for `migrate` itself). */
-  rawDb(): Db;
-  jwt(): Promise<JwtService>;
-  keys(): Promise<TokenKeys>;
+  /** The services, the database opened and migrated (raises what createServices raises). */
+  services(): Promise<Services>;
+  /** The database, opened without running migrations (for `migrate` itself); closed with the run. */
+  openDatabase(): Database;
   now(): number;
 }
 
@@ -41,11 +40,11 @@ export interface Command extends Signature {
   run(ctx: CommandContext, parsed: ParsedArgs): Promise<void>;
 }
 
-/** The CommandContext of one run; close() releases the database. */
+/** The CommandContext of one run; close() releases what it opened. */
 export class Runtime implements CommandContext {
   private cachedSettings: Settings | undefined;
-  private database: Db | undefined;
-  private migrated: Promise<unknown> | undefined;
+  private built: Promise<Services> | undefined;
+  private database: Database | undefined;
 
   constructor(
     readonly env: Env,
@@ -59,34 +58,40 @@ export class Runtime implements CommandContext {
     return (this.cachedSettings ??= loadSettings(this.env));
   }
 
-  rawDb(): Db {
-    if (!this.database) {
-      this.database = openDatabase(this.settings().databaseUrl, this.verbose ? (_level, line) => this.io.err(`knex: ${line}`) : undefined);
-    }
-    return this.database;
+  services(): Promise<Services> {
+    return (this.built ??= createServices(this.settings(), { logger: this.logger(), now: this.now, redis: false }));
   }
 
-  async db(): Promise<Db> {
-    const db = this.rawDb();
-    await (this.migrated ??= migrate(db));
-    return db;
+  openDatabase(): Database {
+    return (this.database ??= openDatabase(this.settings().databaseUrl, {
+      log: this.verbose ? (_level, line) => this.io.err(`knex: ${line}`) : undefined,
+    }));
   }
 
-  async jwt(): Promise<JwtService> {
-    const settings = this.settings();
-    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey, secretKeyFallbacks: settings.secretKeyFallbacks }, this.now);
-    return new JwtService(backend, await this.db(), settings.jwt, this.now);
-  }
-
-  async keys(): Promise<TokenKeys> {
-    return new TokenKeys(await this.db(), this.now);
-  }
-
-  /** Stops reading stdin and closes the database connections. */
+  /** Stops reading stdin and closes the services and the database. */
   async close(): Promise<void> {
     this.io.prompt.close();
-    const db = this.database;
-    this.database = undefined;
-    if (db) await db.destroy();
+    const [built, database] = [this.built, this.database];
+    this.built = this.database = undefined;
+    // A build that failed has closed what it opened.
+    const services = await built?.catch(() => undefined);
+    await services?.close();
+    await database?.destroy();
+  }
+
+  /** Silent, but with --traceback the services' warnings (knex's) go to stderr, one line each. */
+  private logger(): Logger {
+    if (!this.verbose) return createLogger('silent');
+    const io = this.io;
+    const lines = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+          const { source, msg } = JSON.parse(line) as { source?: string; msg?: string };
+          io.err(`${source ?? 'log'}: ${msg ?? ''}`);
+        }
+        done();
+      },
+    });
+    return createLogger('warn', lines);
   }
 }

@@ -1,14 +1,14 @@
 /**
  * Reading a Django database for import-django: a SQLite file (opened read-only) or a
- * PostgreSQL URL, through a knex instance of its own (never openDatabase, which would bind
- * objection's models to it). Values are read the way Django stores them: datetimes as text in
+ * PostgreSQL URL, through a knex instance of its own (src/data/db.ts openForeignDatabase: never
+ * our models or repositories, which are for our database). Values are read the way Django stores them: datetimes as text in
  * SQLite ("2024-01-15 10:30:00.123456", UTC when USE_TZ = True) and `timestamp with time zone`
  * in PostgreSQL (read as ISO text in UTC, not as a JS Date), booleans as 0/1 or true/false,
  * decimals as SQLite numbers or PostgreSQL numeric text.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
+import { openForeignDatabase, type Knex } from '../data/db';
 import { parseDecimal, pyStrip, toCents } from '../decimal';
 import { CommandError } from './args';
 
@@ -42,13 +42,7 @@ export async function openDjangoSource(location: string): Promise<DjangoSource> 
 async function openSqlite(file: string): Promise<DjangoSource> {
   const filename = path.resolve(file);
   if (!fs.existsSync(filename) || !fs.statSync(filename).isFile()) throw new CommandError(`no such file: ${filename}`);
-  const db = knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename, options: { readonly: true } },
-    useNullAsDefault: true,
-    compileSqlOnError: false,
-    pool: { min: 1, max: 1 },
-  });
+  const db = openForeignDatabase({ kind: 'sqlite', filename });
   const source: DjangoSource = {
     db,
     kind: 'sqlite',
@@ -71,30 +65,15 @@ async function openSqlite(file: string): Promise<DjangoSource> {
 }
 
 async function openPostgres(url: string): Promise<DjangoSource> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pg = require('pg') as typeof import('pg');
-  // For this connection only: times as text (parsed below, never in the local time zone of
-  // this process) and bigint ids as numbers.
-  const types = {
-    getTypeParser(oid: number, format?: 'text' | 'binary') {
-      if (oid === PG_TIMESTAMP || oid === PG_TIMESTAMPTZ) return (value: string) => value;
-      if (oid === PG_INT8) return (value: string) => Number(value);
-      return pg.types.getTypeParser(oid, format as 'text');
-    },
-  };
-  const db = knexFactory({
-    client: 'pg',
-    connection: { connectionString: url, types } as Knex.PgConnectionConfig,
-    compileSqlOnError: false,
-    pool: {
-      min: 0,
-      max: 2,
-      // ISO text in UTC, whatever the server's or the role's settings.
-      afterCreate(conn: { query(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) {
-        conn.query("SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'", (err) => done(err, conn));
-      },
-    },
-    acquireConnectionTimeout: 10_000,
+  const asText = (value: string) => value;
+  const db = openForeignDatabase({
+    kind: 'postgres',
+    url,
+    // For this connection only: times as text (parsed below, never in the local time zone of
+    // this process) and bigint ids as numbers.
+    typeParsers: { [PG_TIMESTAMP]: asText, [PG_TIMESTAMPTZ]: asText, [PG_INT8]: Number },
+    // ISO text in UTC, whatever the server's or the role's settings.
+    onConnect: "SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'",
   });
   const label = `PostgreSQL database ${redactUrl(url)}`;
   try {

@@ -1,8 +1,9 @@
 /**
  * Django's field checks for the values an operator types: AbstractUser.username (the one
  * username rule of src/username.ts, as the API's), AbstractUser.email (EmailValidator,
- * max_length 254) and Group.name (max_length 150), with Django's messages. Lengths count code
- * points, as Python's len(str) does.
+ * max_length 254; the address is normalised by the API's normalizeEmail, src/services/users.ts)
+ * and Group.name (max_length 150), with Django's messages. Lengths count code points, as
+ * Python's len(str) does.
  */
 import net from 'node:net';
 import { domainToASCII } from 'node:url';
@@ -49,13 +50,6 @@ export function groupNameErrors(name: string): string[] {
   if (name === '') return [BLANK];
   const length = lengthError(name, GROUP_NAME_MAX_LENGTH);
   return length ? [length] : [];
-}
-
-/** BaseUserManager.normalize_email: the domain part is lowercased. */
-export function normalizeEmail(raw: string): string {
-  const email = raw.trim();
-  const at = email.lastIndexOf('@');
-  return at < 0 ? email : email.slice(0, at) + '@' + email.slice(at + 1).toLowerCase();
 }
 
 function lengthError(value: string, max: number): string | null {

@@ -25,10 +25,11 @@
  * (added and removed); prices, titles and inventory. A password hash is never replaced: a
  * difference is reported and ours kept. Nothing else here is deleted.
  */
-import { isPostgres, type Db } from '../db/knex';
+import type { Repositories } from '../data/db';
+import type { OutstandingFields } from '../data/refreshTokens';
+import type { UserFields } from '../data/users';
 import { decimalError, fromCents, type DecimalRules } from '../decimal';
 import { hashKey } from '../services/accounts';
-import { userRow as newUserRow } from '../services/users';
 import { usernameKey } from '../username';
 import { loadSpec } from '../spec';
 import { CommandError, UsageError } from './args';
@@ -87,8 +88,6 @@ const PROFILE_FLAGS = ['is_staff', 'is_superuser', 'is_active'] as const;
 const MAX_ID = 2_147_483_647;
 /** The hashers passwords/hashers.ts verifies (Django's names); a user with another hash cannot log in here. */
 const READABLE_HASHERS = new Set(['pbkdf2_sha256', 'pbkdf2_sha1', 'argon2']);
-/** Rows per INSERT: well under SQLite's limit of bound values. */
-const INSERT_CHUNK = 50;
 
 /**
  * `--menu-columns title=name,price=cost`: our field = the Django table's column. Fields not
@@ -132,15 +131,13 @@ const emptyCounts = (): Counts => ({ new: 0, unchanged: 0, updated: 0, removed: 
 /** An ISO time for messages. */
 const iso = (ms: number | null): string => (ms === null ? 'never' : new Date(ms).toISOString());
 
-/** The id a knex insert … returning('id') gave back. */
-const insertedId = (row: unknown): number => Number(typeof row === 'object' && row !== null ? (row as { id: unknown }).id : row);
-
 /**
- * Reads the Django database and writes it into `trx`. Raises CommandError for a clash or a
+ * Reads the Django database and writes it through `tx`, the repositories of the caller's
+ * transaction (src/data/imports.ts for the bulk work). Raises CommandError for a clash or a
  * value that cannot be imported; the caller's transaction then rolls everything back.
  */
-export async function importFromDjango(source: DjangoSource, trx: Db, options: ImportOptions): Promise<ImportResult> {
-  return new Importer(source, trx, options).run();
+export async function importFromDjango(source: DjangoSource, tx: Repositories, options: ImportOptions): Promise<ImportResult> {
+  return new Importer(source, tx, options).run();
 }
 
 class Importer {
@@ -157,7 +154,7 @@ class Importer {
 
   constructor(
     private readonly source: DjangoSource,
-    private readonly trx: Db,
+    private readonly tx: Repositories,
     private readonly options: ImportOptions,
   ) {
     this.batchSize = options.batchSize ?? 1000;
@@ -238,20 +235,6 @@ class Importer {
     }
   }
 
-  private async insertAll(table: string, rows: readonly Row[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await this.trx(table).insert(rows.slice(i, i + INSERT_CHUNK));
-  }
-
-  /** PostgreSQL: moves the id sequence past ids inserted explicitly (SQLite does it itself). */
-  private async advanceSequence(table: string): Promise<void> {
-    if (!isPostgres(this.trx)) return;
-    const result = (await this.trx.raw("select pg_get_serial_sequence(?, 'id') as seq", [table])) as { rows: { seq: string | null }[] };
-    const seq = result.rows[0]?.seq;
-    if (!seq) return;
-    // Never backwards: a running server may have taken ids past the largest one.
-    await this.trx.raw(`select setval(?::regclass, greatest((select coalesce(max(id), 0) from ??), (select last_value from ${seq})))`, [seq, table]);
-  }
-
   // auth_user ------------------------------------------------------------------------------
 
   private djangoUser(row: Row): DjangoUser {
@@ -281,22 +264,7 @@ class Importer {
 
   private async users(): Promise<void> {
     const counts = emptyCounts();
-    const ours = ((await this.trx('auth_user').select(...USER_COLUMNS, 'username_key')) as Row[]).map(
-      (r): OurUser => ({
-        id: Number(r.id),
-        username: String(r.username),
-        username_key: String(r.username_key),
-        password: String(r.password),
-        email: String(r.email),
-        first_name: String(r.first_name),
-        last_name: String(r.last_name),
-        is_staff: Boolean(r.is_staff),
-        is_superuser: Boolean(r.is_superuser),
-        is_active: Boolean(r.is_active),
-        date_joined: Number(r.date_joined),
-        last_login: r.last_login === null ? null : Number(r.last_login),
-      }),
-    );
+    const ours: OurUser[] = await this.tx.imports.users();
     const byName = new Map(ours.map((u) => [u.username_key, u]));
     const byId = new Map(ours.map((u) => [u.id, u]));
     const djangoNames = new Map<string, DjangoUser>();
@@ -306,7 +274,7 @@ class Importer {
     const unreadable = new Map<string, number>();
 
     for await (const rows of this.batches('auth_user', 'id', USER_COLUMNS)) {
-      const inserts: Row[] = [];
+      const inserts: UserFields[] = [];
       for (const row of rows) {
         const d = this.djangoUser(row);
         const folded = d.username_key;
@@ -330,7 +298,7 @@ class Importer {
             counts.unchanged++;
           } else {
             counts.updated++;
-            await this.trx('auth_user').where({ id: mine.id }).update(changes);
+            await this.tx.users.update(mine.id, changes);
           }
           continue;
         }
@@ -342,26 +310,25 @@ class Importer {
         }
         const hasher = hasherOf(d.password);
         if (hasher !== null) unreadable.set(hasher, (unreadable.get(hasher) ?? 0) + 1);
-        inserts.push(userRow(d, d.id));
+        inserts.push(userFields(d, d.id));
         const added = { ...d };
         byId.set(d.id, added);
         byName.set(folded, added);
         this.userIds.set(d.id, d.id);
         counts.new++;
       }
-      if (clashes.length === 0) await this.insertAll('auth_user', inserts);
+      if (clashes.length === 0) await this.tx.imports.insertUsers(inserts);
     }
     if (clashes.length > 0) {
       const more = clashes.length > 1 ? ` (and ${clashes.length - 1} more clash${clashes.length > 2 ? 'es' : ''})` : '';
       throw new CommandError(`${clashes[0]}${more}; nothing was imported`);
     }
-    await this.advanceSequence('auth_user');
+    await this.tx.imports.advanceIdSequence('auth_user');
     const moved: string[] = [];
     for (const d of renumbered) {
       const hasher = hasherOf(d.password);
       if (hasher !== null) unreadable.set(hasher, (unreadable.get(hasher) ?? 0) + 1);
-      const [row] = await this.trx('auth_user').insert(userRow(d, undefined)).returning('id');
-      const id = insertedId(row);
+      const { id } = await this.tx.users.create(userFields(d, undefined));
       this.userIds.set(d.id, id);
       counts.new++;
       moved.push(`'${d.username}' ${d.id} → ${id}`);
@@ -393,15 +360,14 @@ class Importer {
 
   private async groups(): Promise<void> {
     const counts = emptyCounts();
-    const ours = new Map(((await this.trx('auth_group').select('id', 'name')) as { id: number; name: string }[]).map((g) => [g.name, Number(g.id)]));
+    const ours = new Map((await this.tx.imports.groups()).map((g) => [g.name, g.id]));
     for await (const rows of this.batches('auth_group', 'id', ['id', 'name'])) {
       for (const row of rows) {
         const id = this.read('auth_group', 'row', 'id', row.id, djangoInt);
         const name = this.read('auth_group', `id ${id}`, 'name', row.name, djangoText);
         let mine = ours.get(name);
         if (mine === undefined) {
-          const [inserted] = await this.trx('auth_group').insert({ name }).returning('id');
-          mine = insertedId(inserted);
+          mine = (await this.tx.users.createGroup(name)).id;
           ours.set(name, mine);
           counts.new++;
         } else {
@@ -417,11 +383,11 @@ class Importer {
   private async memberships(): Promise<void> {
     const counts = emptyCounts();
     const key = (u: number, g: number) => `${u}:${g}`;
-    const ours = (await this.trx('auth_user_groups').select('user_id', 'group_id')) as { user_id: number; group_id: number }[];
+    const ours = await this.tx.imports.memberships();
     const existing = new Set(ours.map((m) => key(Number(m.user_id), Number(m.group_id))));
     const wanted = new Set<string>();
     for await (const rows of this.batches('auth_user_groups', 'id', ['id', 'user_id', 'group_id'])) {
-      const inserts: Row[] = [];
+      const inserts: { user_id: number; group_id: number }[] = [];
       for (const row of rows) {
         const label = `id ${String(row.id)}`;
         const user = this.userIds.get(this.read('auth_user_groups', label, 'user_id', row.user_id, djangoInt));
@@ -440,14 +406,14 @@ class Importer {
           counts.new++;
         }
       }
-      await this.insertAll('auth_user_groups', inserts);
+      await this.tx.imports.insertMemberships(inserts);
     }
     const imported = new Set(this.userIds.values());
     const djangoGroups = new Set(this.groupIds.values());
     for (const m of ours) {
       const [u, g] = [Number(m.user_id), Number(m.group_id)];
       if (imported.has(u) && djangoGroups.has(g) && !wanted.has(key(u, g))) {
-        await this.trx('auth_user_groups').where({ user_id: u, group_id: g }).delete();
+        await this.tx.users.removeMember(u, g);
         counts.removed++;
       }
     }
@@ -476,26 +442,24 @@ class Importer {
         }
         batch.push({ hash: hashKey(row.key), user, created: this.read('authtoken_token', label, 'created', row.created, djangoTime), djangoUser });
       }
-      const found = (await this.trx('authtoken_token')
-        .whereIn('key_hash', batch.map((k) => k.hash))
-        .select('id', 'key_hash', 'user_id', 'created')) as { id: number; key_hash: string; user_id: number; created: number }[];
+      const found = await this.tx.imports.keysByHash(batch.map((k) => k.hash));
       const byHash = new Map(found.map((f) => [f.key_hash, f]));
-      const inserts: Row[] = [];
+      const inserts: { key_hash: string; user_id: number; created: number }[] = [];
       for (const k of batch) {
         const mine = byHash.get(k.hash);
         if (!mine) {
-          inserts.push({ key_hash: k.hash, user_id: k.user, created: k.created, last_used: null });
+          inserts.push({ key_hash: k.hash, user_id: k.user, created: k.created });
           counts.new++;
         } else if (Number(mine.user_id) !== k.user) {
           throw new CommandError(`the DRF key of the Django user id ${k.djangoUser} belongs to another user here (id ${mine.user_id}); nothing was imported`);
         } else if (Number(mine.created) !== k.created) {
-          await this.trx('authtoken_token').where({ id: mine.id }).update({ created: k.created });
+          await this.tx.imports.setKeyCreated(mine.id, k.created);
           counts.updated++;
         } else {
           counts.unchanged++;
         }
       }
-      await this.insertAll('authtoken_token', inserts);
+      await this.tx.imports.insertKeys(inserts);
     }
     if (wrongLength > 0) {
       this.notes.push(`authtoken_token: ${wrongLength} key${wrongLength > 1 ? 's are' : ' is'} not 40 characters long, which this service never accepts: skipped.`);
@@ -538,30 +502,30 @@ class Importer {
         });
       }
       const jtis = batch.map((b) => b.jti);
-      const found = (await this.trx(t).whereIn('jti', jtis).select('id', 'jti', 'user_id', 'created_at', 'expires_at')) as Row[];
-      const byJti = new Map(found.map((f) => [String(f.jti), f]));
-      const inserts: Row[] = [];
+      const found = await this.tx.imports.outstandingByJti(jtis);
+      const byJti = new Map(found.map((f) => [f.jti, f]));
+      const inserts: OutstandingFields[] = [];
       for (const b of batch) {
         const mine = byJti.get(b.jti);
         if (!mine) {
-          inserts.push({ user_id: b.user_id, jti: b.jti, family: b.jti, created_at: b.created_at, expires_at: b.expires_at });
+          inserts.push({ userId: b.user_id, jti: b.jti, family: b.jti, createdAt: b.created_at, expiresAt: b.expires_at });
           counts.new++;
           continue;
         }
-        const changes: Row = {};
+        const changes: { user_id?: number | null; expires_at?: number; created_at?: number } = {};
         if ((mine.user_id === null ? null : Number(mine.user_id)) !== b.user_id) changes.user_id = b.user_id;
         if (Number(mine.expires_at) !== b.expires_at) changes.expires_at = b.expires_at;
         if (b.created_at !== 0 && Number(mine.created_at) !== b.created_at) changes.created_at = b.created_at;
         if (Object.keys(changes).length > 0) {
-          await this.trx(t).where({ id: mine.id as number }).update(changes);
+          await this.tx.imports.updateOutstanding(mine.id, changes);
           counts.updated++;
         } else {
           counts.unchanged++;
         }
       }
-      await this.insertAll(t, inserts);
-      const ids = (await this.trx(t).whereIn('jti', jtis).select('id', 'jti')) as { id: number; jti: string }[];
-      const ourId = new Map(ids.map((r) => [r.jti, Number(r.id)]));
+      await this.tx.imports.insertOutstanding(inserts);
+      const ids = await this.tx.imports.outstandingByJti(jtis);
+      const ourId = new Map(ids.map((r) => [r.jti, r.id]));
       for (const b of batch) this.outstandingIds.set(b.djangoId, ourId.get(b.jti)!);
     }
     this.tables.push({ table: t, counts });
@@ -582,13 +546,11 @@ class Importer {
         }
         batch.push({ token_id: token, blacklisted_at: this.read(t, label, 'blacklisted_at', row.blacklisted_at, djangoTime) });
       }
-      const found = new Set(
-        ((await this.trx(t).whereIn('token_id', batch.map((b) => b.token_id)).select('token_id')) as { token_id: number }[]).map((r) => Number(r.token_id)),
-      );
+      const found = await this.tx.imports.blacklistedAmong(batch.map((b) => b.token_id));
       const inserts = batch.filter((b) => !found.has(b.token_id));
       counts.unchanged += batch.length - inserts.length;
       counts.new += inserts.length;
-      await this.insertAll(t, inserts);
+      await this.tx.imports.insertBlacklisted(inserts);
     }
     this.tables.push({ table: t, counts });
   }
@@ -625,24 +587,24 @@ class Importer {
         if (problem) throw new CommandError(`${t} ${label}: ${problem} (the API's limits); nothing was imported`);
         batch.push({ id, title, price_cents: cents, inventory });
       }
-      const found = (await this.trx('menu_items').whereIn('id', batch.map((b) => b.id)).select('id', 'title', 'price_cents', 'inventory')) as Row[];
-      const byId = new Map(found.map((f) => [Number(f.id), f]));
-      const inserts: Row[] = [];
+      const found = await this.tx.imports.menuItems(batch.map((b) => b.id));
+      const byId = new Map(found.map((f) => [f.id, f]));
+      const inserts: typeof batch = [];
       for (const b of batch) {
         const mine = byId.get(b.id);
         if (!mine) {
           inserts.push(b);
           counts.new++;
-        } else if (mine.title !== b.title || Number(mine.price_cents) !== b.price_cents || Number(mine.inventory) !== b.inventory) {
-          await this.trx('menu_items').where({ id: b.id }).update({ title: b.title, price_cents: b.price_cents, inventory: b.inventory });
+        } else if (mine.title !== b.title || mine.price_cents !== b.price_cents || mine.inventory !== b.inventory) {
+          await this.tx.menu.update(b.id, { title: b.title, price_cents: b.price_cents, inventory: b.inventory });
           counts.updated++;
         } else {
           counts.unchanged++;
         }
       }
-      await this.insertAll('menu_items', inserts);
+      await this.tx.imports.insertMenuItems(inserts);
     }
-    await this.advanceSequence('menu_items');
+    await this.tx.imports.advanceIdSequence('menu_items');
     this.tables.push({ table: 'menu_items', counts });
   }
 }
@@ -675,8 +637,9 @@ function profileChanges(d: DjangoUser, mine: OurUser): Partial<OurUser> {
   return changes as Partial<OurUser>;
 }
 
-function userRow(d: DjangoUser, id: number | undefined): Row {
-  return newUserRow({
+/** What a new user is made of, from the Django user `d`, with `id` (undefined: a new one). */
+function userFields(d: DjangoUser, id: number | undefined): UserFields {
+  return {
     id,
     username: d.username,
     password: d.password,
@@ -688,7 +651,7 @@ function userRow(d: DjangoUser, id: number | undefined): Row {
     isActive: d.is_active,
     dateJoined: d.date_joined,
     lastLogin: d.last_login,
-  });
+  };
 }
 
 /** The first few items, and how many more. */

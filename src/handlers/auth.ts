@@ -1,7 +1,6 @@
 /** DRF authtoken, djoser token and simplejwt endpoints. */
 import { AuthenticationFailed, InvalidToken, ValidationError } from '../errors';
 import { authenticateCredentials } from '../services/credentials';
-import { findUserById } from '../services/accounts';
 import { TokenError, userIdOf } from '../tokens/tokens';
 import type { Call, Handler, OperationId } from './types';
 
@@ -57,7 +56,7 @@ const refresh = async (call: Call<'tokenRefresh' | 'jwtRefresh'>) => {
   return translateTokenErrors(async () => {
     const validated = await jwt.validateRefresh(raw);
     const userId = userIdOf(validated.payload);
-    const user = userId === null ? undefined : await findUserById(db, userId);
+    const user = userId === null ? undefined : await db.users.findById(userId);
     // As simplejwt >= 5.3.1 (CVE-2024-22513): a deleted or inactive user cannot refresh.
     if (!user || !user.is_active) throw new AuthenticationFailed(NO_ACTIVE_ACCOUNT_FOR_TOKEN);
     const body = await jwt.refresh(raw, user.id, validated, user.tokens_valid_after);
@@ -92,12 +91,7 @@ export const authHandlers = {
   },
 
   async tokenDestroyAll(call) {
-    const { db, keys, jwt } = call.services;
-    const userId = (call.req.principal as { id: number }).id;
-    await db.transaction(async (trx) => {
-      await keys.deleteAllFor(userId, trx);
-      await jwt.revokeUser(userId, trx);
-    });
+    await call.services.accounts.signOutEverywhere((call.req.principal as { id: number }).id);
     return { status: 204 };
   },
 

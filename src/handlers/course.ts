@@ -16,7 +16,7 @@ export const courseHandlers = {
   tenCalls: successful,
   async healthz(call) {
     try {
-      await call.services.db.raw('select 1');
+      await call.services.db.ping();
     } catch (err) {
       throw new ServiceUnavailable('Database unavailable.', undefined, { cause: err });
     }

@@ -3,20 +3,13 @@
  * with DRF's SearchFilter and OrderingFilter), retrieve, create, update, partial update, delete.
  * Prices are integer cents in the database and decimal strings ("5.50") on the wire.
  */
+import type { MenuItemRow as MenuRow } from '../data/db';
 import { fromCents, parsePythonInt, pySplit, toCents } from '../decimal';
 import { NotFound } from '../errors';
-import { isPostgres, type Db, type Knex } from '../db/knex';
 import type { Call, Handler, OperationId } from './types';
 
-interface MenuRow {
-  id: number;
-  title: string;
-  price_cents: number;
-  inventory: number;
-}
-
 /** OrderingFilter's valid fields: the serializer's fields, by the column behind each. */
-const ORDERABLE: Readonly<Record<string, string>> = { id: 'id', title: 'title', price: 'price_cents', inventory: 'inventory' };
+const ORDERABLE: Readonly<Record<string, keyof MenuRow>> = { id: 'id', title: 'title', price: 'price_cents', inventory: 'inventory' };
 /** PageNumberPagination: the page size when only `page` is given, and `max_page_size`. */
 const DEFAULT_PAGE_SIZE = 10;
 const MAX_PAGE_SIZE = 100;
@@ -25,18 +18,12 @@ function serialize(row: MenuRow) {
   return { id: row.id, title: row.title, price: fromCents(row.price_cents), inventory: row.inventory };
 }
 
-async function findItem(db: Db, id: number): Promise<MenuRow> {
-  const row = (await db('menu_items').where({ id }).first()) as MenuRow | undefined;
-  if (!row) throw new NotFound();
-  return row;
-}
-
 /**
  * DRF's OrderingFilter: comma-separated terms, each stripped, `-` for descending; unknown
  * fields are dropped, not refused. The id breaks ties so that pages are stable.
  */
-export function ordering(param: string | undefined): [string, 'asc' | 'desc'][] {
-  const out: [string, 'asc' | 'desc'][] = [];
+export function ordering(param: string | undefined): [keyof MenuRow, 'asc' | 'desc'][] {
+  const out: [keyof MenuRow, 'asc' | 'desc'][] = [];
   for (const term of (param ?? '').split(',').map((s) => s.trim())) {
     const column = ORDERABLE[term.startsWith('-') ? term.slice(1) : term];
     // A column repeated later in ORDER BY changes nothing: keep the first.
@@ -53,15 +40,6 @@ export function ordering(param: string | undefined): [string, 'asc' | 'desc'][] 
  */
 export function searchTerms(value: string): string[] {
   return pySplit(value.replace(/\0/g, '').replace(/,/g, ' '));
-}
-
-/** SearchFilter on `title` (icontains): every term must occur. */
-function applySearch(db: Db, query: Knex.QueryBuilder, search: string): void {
-  for (const term of searchTerms(search)) {
-    const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    if (isPostgres(db)) query.whereRaw("title ILIKE ? ESCAPE '\\'", [pattern]);
-    else query.whereRaw("lower(title) LIKE lower(?) ESCAPE '\\'", [pattern]);
-  }
 }
 
 /** PageNumberPagination.get_page_size: a strictly positive int, cut off at the maximum; else the default. */
@@ -88,21 +66,21 @@ function pageUrl(call: Pick<Call, 'urlWithQueryParam'>, page: number | null): st
 
 export const menuHandlers = {
   async menuItemsList(call) {
-    const { db } = call.services;
+    const { menu } = call.services.db;
     const { search, page, page_size: size } = call.query;
-    const query = db<MenuRow>('menu_items');
-    if (search) applySearch(db, query, search);
-    for (const [column, direction] of ordering(call.query.ordering)) query.orderBy(column, direction);
+    // SearchFilter on `title` (icontains): every term must occur.
+    const terms = search ? searchTerms(search) : [];
+    const order = ordering(call.query.ordering);
 
     if (page === undefined && size === undefined) {
-      return { status: 200, body: ((await query.select('*')) as MenuRow[]).map(serialize) };
+      return { status: 200, body: (await menu.list({ terms, ordering: order })).map(serialize) };
     }
     const perPage = pageSize(size);
-    const count = Number(((await query.clone().clearOrder().count({ n: '*' })) as { n: number | string }[])[0].n);
+    const count = await menu.count(terms);
     // Django's Paginator: an empty first page is allowed.
     const pages = Math.max(1, Math.ceil(count / perPage));
     const number = pageNumber(page, pages);
-    const rows = (await query.select('*').limit(perPage).offset((number - 1) * perPage)) as MenuRow[];
+    const rows = await menu.list({ terms, ordering: order, limit: perPage, offset: (number - 1) * perPage });
     return {
       status: 200,
       body: {
@@ -120,39 +98,33 @@ export const menuHandlers = {
 
   async menuItemsCreate(call) {
     const { title, price, inventory } = call.body;
-    const row = { title, price_cents: toCents(price), inventory };
-    const [inserted] = await call.services.db('menu_items').insert(row).returning('id');
-    const id = typeof inserted === 'object' ? (inserted as { id: number }).id : (inserted as number);
-    return { status: 201, body: serialize({ id, ...row }) };
+    const row = await call.services.db.menu.create({ title, price_cents: toCents(price), inventory });
+    return { status: 201, body: serialize(row) };
   },
 
   async menuItemsUpdate(call) {
-    const { db } = call.services;
     const { id } = call.object as MenuRow;
     const { title, price, inventory } = call.body;
-    const changes = { title, price_cents: toCents(price), inventory };
-    if (!(await db('menu_items').where({ id }).update(changes))) throw new NotFound();
-    return { status: 200, body: serialize({ id, ...changes }) };
+    const row = await call.services.db.menu.update(id, { title, price_cents: toCents(price), inventory });
+    if (!row) throw new NotFound();
+    return { status: 200, body: serialize(row) };
   },
 
   async menuItemsPartialUpdate(call) {
-    const { db } = call.services;
     const { id } = call.object as MenuRow;
     const { title, price, inventory } = call.body;
     const changes: Partial<MenuRow> = {};
     if (title !== undefined) changes.title = title;
     if (price !== undefined) changes.price_cents = toCents(price);
     if (inventory !== undefined) changes.inventory = inventory;
-    return db.transaction(async (trx) => {
-      const row = await findItem(trx, id);
-      if (Object.keys(changes).length) await trx('menu_items').where({ id }).update(changes);
-      return { status: 200 as const, body: serialize({ ...row, ...changes }) };
-    });
+    const row = await call.services.db.menu.update(id, changes);
+    if (!row) throw new NotFound();
+    return { status: 200, body: serialize(row) };
   },
 
   async menuItemsDestroy(call) {
     // Gone since the gate found it: a concurrent delete won.
-    if (!(await call.services.db('menu_items').where({ id: (call.object as MenuRow).id }).delete())) throw new NotFound();
+    if (!(await call.services.db.menu.delete((call.object as MenuRow).id))) throw new NotFound();
     return { status: 204 };
   },
 } satisfies { [K in OperationId]?: Handler<K> };

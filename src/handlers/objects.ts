@@ -4,7 +4,6 @@
  * whatever the body says, and the object-level permission (`self`) is checked on it.
  */
 import type { Services } from '../services';
-import { findUserByUsername } from '../services/accounts';
 
 /**
  * undefined when there is no such object. Loaders run before the parameters are validated
@@ -17,10 +16,10 @@ export const objectLoaders: Readonly<Record<string, ObjectLoader>> = {
   /** `/api/menu-items/{id}` */
   async menuItem({ db }, { id }) {
     const n = /^\d{1,10}$/.test(id ?? '') ? Number(id) : 0;
-    return n >= 1 && n <= 2147483647 ? db('menu_items').where({ id: n }).first() : undefined;
+    return n >= 1 && n <= 2147483647 ? db.menu.find(n) : undefined;
   },
   /** `/auth/users/{username}/` (djoser's lookup_field = USER_ID_FIELD = username) */
   async user({ db }, { username }) {
-    return username && !username.includes('\u0000') ? findUserByUsername(db, username) : undefined;
+    return username && !username.includes('\u0000') ? db.users.findByUsername(username) : undefined;
   },
 };

@@ -5,26 +5,21 @@
  * at once (`{"field": [...]}`), then the object-level checks (password validators, retyped
  * fields), then the write. The schema has already checked formats and lengths.
  */
+import type { UserRow } from '../data/db';
+import type { UserChanges } from '../data/users';
 import { NotAuthenticated, PermissionDenied, ValidationError, type FieldErrors } from '../errors';
 import { hashPassword } from '../passwords/hashers';
 import { checkToken, decodeUid, type TokenPurpose } from '../passwords/tokens';
 import { validatePassword } from '../passwords/validators';
-import { findUserById, findUserByUsername, type UserRow } from '../services/accounts';
 import { checkPassword } from '../services/credentials';
 import {
   activationMessage,
-  changePassword,
-  changeUsername,
-  createUser,
-  deleteUser,
   normalizeEmail,
   passwordResetMessage,
   publicUser,
   sendMail,
   sendMailInBackground,
-  usernameTaken,
   UsernameTaken,
-  usersByEmail,
   type PublicUser,
 } from '../services/users';
 import { normalizeUsername, USERNAME_MAX_LENGTH } from '../username';
@@ -70,7 +65,7 @@ function requirePresent(errors: FieldErrorList, field: string, value: string | u
 /** The caller's row, read afresh. Raises NotAuthenticated for an anonymous or vanished caller. */
 async function callerRow(call: CallContext): Promise<UserRow> {
   const principal = call.req.principal;
-  const row = principal ? await findUserById(call.services.db, principal.id) : undefined;
+  const row = principal ? await call.services.db.users.findById(principal.id) : undefined;
   if (!row) throw new NotAuthenticated();
   return row;
 }
@@ -99,12 +94,12 @@ function checkNewPassword(field: string, password: string, user: Partial<Pick<Us
  */
 async function updateUser(call: CallContext, row: UserRow, email: string | undefined): Promise<PublicUser> {
   const { db, settings } = call.services;
-  const changes: Partial<UserRow> = {};
+  const changes: UserChanges = {};
   if (email !== undefined && email !== row.email) {
     changes.email = email;
     if (settings.users.sendActivationEmail) changes.is_active = false;
   }
-  if (Object.keys(changes).length > 0) await db('auth_user').where({ id: row.id }).update(changes);
+  if (Object.keys(changes).length > 0) await db.users.update(row.id, changes);
   const updated = { ...row, ...changes };
   if (settings.users.sendActivationEmail && !updated.is_active) {
     await sendMail(call.services, activationMessage(settings, updated, call.services.now()), { kind: 'activation', userId: row.id });
@@ -117,7 +112,7 @@ async function destroyUser(call: CallContext, target: UserRow, currentPassword: 
   const errors = new FieldErrorList();
   await checkCurrentPassword(call, errors, await callerRow(call), currentPassword);
   errors.raiseIfAny();
-  await deleteUser(call.services, target.id);
+  await call.services.accounts.deleteUser(target.id);
 }
 
 /**
@@ -128,7 +123,7 @@ async function destroyUser(call: CallContext, target: UserRow, currentPassword: 
 async function userFromUidAndToken(call: CallContext, purpose: TokenPurpose, uid: string, token: string): Promise<UserRow> {
   const { db, settings, now } = call.services;
   const id = decodeUid(uid);
-  const user = id === null ? undefined : await findUserById(db, id);
+  const user = id === null ? undefined : await db.users.findById(id);
   if (!user) throw ValidationError.field('uid', INVALID_UID);
   // Signed with SECRET_KEY only (services/users.ts); checked with it or a fallback, as Django does.
   if (!checkToken(purpose, user, token, [settings.secretKey, ...settings.secretKeyFallbacks], now(), settings.users.passwordResetTimeoutSeconds)) {
@@ -140,15 +135,13 @@ async function userFromUidAndToken(call: CallContext, purpose: TokenPurpose, uid
 export const userHandlers = {
   async userList(call) {
     const principal = call.req.principal as NonNullable<typeof call.req.principal>; // the gate let in only the authenticated
-    const query = call.services.db('auth_user').orderBy('id').select('email', 'username');
     // djoser's HIDE_USERS: a non-admin's list holds only themself.
-    if (!principal.isStaff) query.where({ id: principal.id });
-    const rows = (await query) as Pick<UserRow, 'email' | 'username'>[];
+    const rows = await call.services.db.users.list(principal.isStaff ? {} : { id: principal.id });
     return { status: 200, body: rows.map(publicUser) };
   },
 
   async userCreate(call) {
-    const { db, settings } = call.services;
+    const { accounts, settings } = call.services;
     const body = call.body;
     const username = normalizeUsername(body.username);
     const email = normalizeEmail(body.email ?? '');
@@ -156,7 +149,7 @@ export const userHandlers = {
 
     const errors = new FieldErrorList();
     if (Array.from(username).length > USERNAME_MAX_LENGTH) errors.add('username', USERNAME_TOO_LONG);
-    else if (await usernameTaken(db, username)) errors.add('username', USERNAME_TAKEN);
+    else if (await accounts.usernameTaken(username)) errors.add('username', USERNAME_TAKEN);
     if (retype) requirePresent(errors, 're_password', body.re_password);
     errors.raiseIfAny();
     checkNewPassword('password', body.password, { username, email });
@@ -165,7 +158,7 @@ export const userHandlers = {
     const isActive = !settings.users.sendActivationEmail;
     let user: UserRow;
     try {
-      user = await createUser(call.services, { username, email, passwordHash: await hashPassword(body.password), isActive });
+      user = await accounts.createUser({ username, email, passwordHash: await hashPassword(body.password), isActive });
     } catch (err) {
       if (err instanceof UsernameTaken) throw new ValidationError({ username: [USERNAME_TAKEN] });
       throw err;
@@ -229,12 +222,13 @@ export const userHandlers = {
     if (retype && body.new_password !== body.re_new_password) throw ValidationError.nonField(PASSWORD_MISMATCH);
 
     const hash = await hashPassword(body.new_password);
-    await changePassword(call.services, user.id, hash, { signOut: settings.users.logoutOnPasswordChange });
+    // Signed out everywhere, or not, as LOGOUT_ON_PASSWORD_CHANGE says.
+    await call.services.accounts.changePassword(user.id, hash);
     return { status: 204 };
   },
 
   async setUsername(call) {
-    const { db, settings } = call.services;
+    const { accounts, settings } = call.services;
     const body = call.body;
     const retype = settings.users.setUsernameRetype;
     const user = await callerRow(call);
@@ -242,14 +236,14 @@ export const userHandlers = {
 
     const errors = new FieldErrorList();
     if (Array.from(username).length > USERNAME_MAX_LENGTH) errors.add('new_username', USERNAME_TOO_LONG);
-    else if (await usernameTaken(db, username, user)) errors.add('new_username', USERNAME_TAKEN);
+    else if (await accounts.usernameTaken(username, user)) errors.add('new_username', USERNAME_TAKEN);
     if (retype) requirePresent(errors, 're_new_username', body.re_new_username);
     await checkCurrentPassword(call, errors, user, body.current_password);
     errors.raiseIfAny();
     if (retype && body.new_username !== body.re_new_username) throw ValidationError.nonField(USERNAME_MISMATCH);
 
     try {
-      await changeUsername(db, user.id, username);
+      await accounts.changeUsername(user.id, username);
     } catch (err) {
       if (err instanceof UsernameTaken) throw new ValidationError({ new_username: [USERNAME_TAKEN] });
       throw err;
@@ -258,11 +252,11 @@ export const userHandlers = {
   },
 
   async resetPassword(call) {
-    const { db, settings, now } = call.services;
+    const { accounts, settings, now } = call.services;
     const email = String(call.body.email);
     // The same answer, in about the same time, whether the address is known or not: the
     // mails go out after the response.
-    for (const user of await usersByEmail(db, email, true)) {
+    for (const user of await accounts.usersByEmail(email, true)) {
       sendMailInBackground(call.services, passwordResetMessage(settings, user, now()), { kind: 'password reset', userId: user.id });
     }
     return { status: 204 };
@@ -283,7 +277,7 @@ export const userHandlers = {
     const hash = await hashPassword(body.new_password);
     // last_login moves too, so the token dies even if the same password were set again; and
     // everything signed in is signed out, since the old password may be known to someone else.
-    const changed = await changePassword(call.services, user.id, hash, { signOut: true, lastLogin: now(), ifPasswordIs: user.password });
+    const changed = await call.services.accounts.changePassword(user.id, hash, { signOut: true, lastLogin: now(), ifPasswordIs: user.password });
     if (!changed) throw ValidationError.field('token', INVALID_TOKEN);
     return { status: 204 };
   },
@@ -293,15 +287,15 @@ export const userHandlers = {
     const body = call.body;
     const user = await userFromUidAndToken(call, 'activation', body.uid, body.token);
     if (user.is_active) throw new PermissionDenied(STALE_TOKEN);
-    await db('auth_user').where({ id: user.id }).update({ is_active: true });
+    await db.users.update(user.id, { is_active: true });
     return { status: 204 };
   },
 
   async resendActivation(call) {
-    const { db, settings, now } = call.services;
+    const { accounts, settings, now } = call.services;
     if (!settings.users.sendActivationEmail) throw ValidationError.nonField(ACTIVATION_OFF);
     const email = String(call.body.email);
-    for (const user of await usersByEmail(db, email, false)) {
+    for (const user of await accounts.usersByEmail(email, false)) {
       sendMailInBackground(call.services, activationMessage(settings, user, now()), { kind: 'activation', userId: user.id });
     }
     return { status: 204 };

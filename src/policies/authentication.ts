@@ -3,9 +3,10 @@
  * simplejwt's JWTAuthentication). Each returns null for a header that is not its scheme,
  * throws AuthenticationFailed for its scheme with bad credentials, and never returns false.
  */
-import type { Db } from '../db/knex';
+import type { Database } from '../data/db';
+import type { PrincipalRow } from '../data/users';
 import { AuthenticationFailed, InvalidToken, JwtAuthenticationFailed } from '../errors';
-import { findPrincipalRow, toPrincipal, type PrincipalRow, type TokenKeys } from '../services/accounts';
+import { toPrincipal, type TokenKeys } from '../services/accounts';
 import type { Payload } from '../tokens/backend';
 import { TokenError, userIdOf, type JwtService } from '../tokens/tokens';
 import type { AuthInfo, Authenticator, Principal, RequestInfo } from './types';
@@ -42,7 +43,7 @@ function decodeUtf8(latin1: string): string | null {
 /** `Authorization: Token <key>` (the keyword is case-insensitive, as DRF's). */
 export class TokenAuthentication implements Authenticator {
   readonly scheme = 'TokenAuth';
-  constructor(private readonly db: Db, private readonly keys: TokenKeys) {}
+  constructor(private readonly db: Database, private readonly keys: TokenKeys) {}
 
   async authenticate(req: RequestInfo): Promise<{ principal: Principal; auth: AuthInfo } | null> {
     const parts = authorizationParts(req);
@@ -57,7 +58,7 @@ export class TokenAuthentication implements Authenticator {
     if (!found.user.is_active) throw new AuthenticationFailed('User inactive or deleted.');
     // Recording use must not fail the request.
     if (this.keys.isTouchDue(found.lastUsed)) this.keys.touch(found.tokenId, found.lastUsed).catch(() => undefined);
-    return { principal: toPrincipal(this.db, found.user), auth: { scheme: 'TokenAuth', tokenId: found.tokenId } };
+    return { principal: toPrincipal(this.db.users, found.user), auth: { scheme: 'TokenAuth', tokenId: found.tokenId } };
   }
 
   authenticateHeader(): string {
@@ -72,7 +73,7 @@ export class TokenAuthentication implements Authenticator {
  */
 export class JwtAuthentication implements Authenticator {
   readonly scheme = 'JWTAuth';
-  constructor(private readonly db: Db, private readonly tokens: JwtService) {}
+  constructor(private readonly db: Database, private readonly tokens: JwtService) {}
 
   async authenticate(req: RequestInfo): Promise<{ principal: Principal; auth: AuthInfo } | null> {
     const raw = this.rawToken(req);
@@ -81,7 +82,7 @@ export class JwtAuthentication implements Authenticator {
     const user = await this.user(payload);
     // Access tokens issued before logout-all (or a password change) no longer work.
     if (this.tokens.isRevoked(payload, user.tokens_valid_after)) throw this.invalid('Token has been revoked');
-    return { principal: toPrincipal(this.db, user), auth: { scheme: 'JWTAuth', payload } };
+    return { principal: toPrincipal(this.db.users, user), auth: { scheme: 'JWTAuth', payload } };
   }
 
   /** The token, null when the header is not ours; raises for `Bearer` with no token or two. */
@@ -108,7 +109,7 @@ export class JwtAuthentication implements Authenticator {
   private async user(payload: Payload): Promise<PrincipalRow> {
     if (!('user_id' in payload)) throw new InvalidToken('Token contained no recognizable user identification');
     const id = userIdOf(payload);
-    const user = id === null ? undefined : await findPrincipalRow(this.db, id);
+    const user = id === null ? undefined : await this.db.users.findPrincipal(id);
     if (!user) throw new JwtAuthenticationFailed('User not found', 'user_not_found');
     if (!user.is_active) throw new JwtAuthenticationFailed('User is inactive', 'user_inactive');
     return user;

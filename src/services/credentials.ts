@@ -7,11 +7,12 @@
  * When the operation has the login guard, each check first takes its point from the guard (or is
  * refused with 429 before any hash runs) and gives it back only when the password was right (#14).
  */
+import type { UserRow } from '../data/db';
+import type { UserChanges } from '../data/users';
 import { Throttled } from '../errors';
 import { fakeVerify, hashPassword, verifyPassword, type VerifyResult } from '../passwords/hashers';
 import type { LoginGuard, Reservation } from '../policies/throttling';
-import type { Services } from '.';
-import { findUserByUsername, type UserRow } from './accounts';
+import type { Services } from '../services';
 
 export interface CredentialCheck {
   readonly services: Services;
@@ -46,7 +47,7 @@ export async function authenticateCredentials(check: CredentialCheck, username: 
   const { services, ip, loginGuard } = check;
   const reservation = await reserve(loginGuard, ip, username);
   const [user, result] = await verifyHolding(reservation, async (): Promise<[UserRow | undefined, VerifyResult | null]> => {
-    const row = await findUserByUsername(services.db, username);
+    const row = await services.db.users.findByUsername(username);
     // An unknown username costs a hash too, and keeps its point as a wrong password does.
     if (!row) return [undefined, await fakeVerify(password).then(() => null)];
     return [row, await verifyPassword(password, row.password)];
@@ -57,9 +58,9 @@ export async function authenticateCredentials(check: CredentialCheck, username: 
   // the right password gives its point back, though the answer is the same failure.
   if (!user.is_active) return null;
   await loginGuard?.reset(username).catch(() => undefined);
-  const changes: Partial<UserRow> = { last_login: services.now() };
+  const changes: UserChanges = { last_login: services.now() };
   if (result.mustUpdate) changes.password = await hashPassword(password);
-  await services.db('auth_user').where({ id: user.id }).update(changes);
+  await services.db.users.update(user.id, changes);
   return { ...user, ...changes };
 }
 

@@ -1,19 +1,23 @@
 /**
- * djoser's user accounts, below HTTP: how a user is shown, username uniqueness, the row of a
- * new user (for every insert: the API, the management commands, the Django import), creating a
- * user, changing a password (and signing the user out everywhere), and the password-reset
- * and activation mails with their uid/token links. Nothing here knows about requests or
- * status codes; handlers/users.ts is the serializer layer that turns outcomes into DRF errors.
+ * djoser's user accounts, below HTTP: how a user is shown, creating a user, renaming one,
+ * changing a password (and signing the user out everywhere), deleting one, and the
+ * password-reset and activation mails with their uid/token links. The API's handlers and the
+ * management commands both go through `Accounts`, so the two cannot drift apart (#16).
+ * Nothing here knows about requests or status codes; handlers/users.ts is the serializer layer
+ * that turns outcomes into DRF errors.
  *
  * Never logged: passwords, hashes, tokens, links, message bodies.
  */
-import type { Db } from '../db/knex';
+import type { Database, Repositories, UserRow } from '../data/db';
+import { UsernameTaken } from '../data/users';
 import { encodeUid, makeToken, type TokenPurpose } from '../passwords/tokens';
 import type { Settings } from '../settings';
-import { usernameKey } from '../username';
-import type { Services } from '.';
-import type { UserRow } from './accounts';
+import type { JwtService } from '../tokens/tokens';
+import type { Services } from '../services';
+import type { TokenKeys } from './accounts';
 import type { Message } from './mail';
+
+export { UsernameTaken };
 
 /** A user as djoser's UserSerializer shows it with USER_ID_FIELD = LOGIN_FIELD = "username". */
 export interface PublicUser {
@@ -21,124 +25,39 @@ export interface PublicUser {
   username: string;
 }
 
-/** Raised by createUser/changeUsername when the username belongs to someone else (even by case). */
-export class UsernameTaken extends Error {
-  override name = 'UsernameTaken';
-}
-
 export function publicUser(row: Pick<UserRow, 'email' | 'username'>): PublicUser {
   return { email: row.email, username: row.username };
 }
 
-/** Django's `BaseUserManager.normalize_email`: the domain part lowercased, the local part kept. */
+/**
+ * An email address as stored: CharField's strip, then Django's
+ * `BaseUserManager.normalize_email` (the domain part lowercased, the local part kept). The
+ * API's bodies arrive stripped already; the management commands' typed input does not.
+ */
 export function normalizeEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  return at < 0 ? email : email.slice(0, at + 1) + email.slice(at + 1).toLowerCase();
-}
-
-/**
- * The username columns of a row: the name and its comparison key (src/username.ts), which the
- * unique index `auth_user_username_key` holds. Every write of a username writes both, from here.
- */
-export function usernameColumns(username: string): { username: string; username_key: string } {
-  return { username, username_key: usernameKey(username) };
-}
-
-/**
- * Is `username` taken? Compared by key, as the unique index compares, so this check and the
- * index always agree, on SQLite and PostgreSQL alike. `self` is the user asking to be renamed:
- * their own row counts only for an exact match (djoser refuses "rename to my own name", as its
- * UniqueValidator runs without an instance), so they may still change the case of their own
- * name.
- */
-export async function usernameTaken(db: Db, username: string, self?: { id: number; username: string }): Promise<boolean> {
-  const rows = (await db('auth_user').where({ username_key: usernameKey(username) }).select('id', 'username')) as {
-    id: number;
-    username: string;
-  }[];
-  return rows.some((r) => !self || r.id !== self.id || r.username === username);
-}
-
-/** A unique-index violation (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE). */
-export function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-/** What a new user is made of; the username already normalised and checked. */
-export interface UserFields {
-  /** Set only to keep an id from elsewhere (the Django import); the database picks one otherwise. */
-  readonly id?: number;
-  readonly username: string;
-  readonly email: string;
-  /** The stored hash, or an unusable-password marker: never a raw password. */
-  readonly password: string;
-  readonly firstName?: string;
-  readonly lastName?: string;
-  readonly isStaff?: boolean;
-  readonly isSuperuser?: boolean;
-  /** Defaults to true. */
-  readonly isActive?: boolean;
-  /** Epoch milliseconds. */
-  readonly dateJoined: number;
-  readonly lastLogin?: number | null;
-}
-
-/** The auth_user row for a new user. Every insert of a user (API, commands, import, tests) builds its row here. */
-export function userRow(user: UserFields): Omit<UserRow, 'id'> & { id?: number } {
-  return {
-    ...(user.id === undefined ? {} : { id: user.id }),
-    ...usernameColumns(user.username),
-    email: user.email,
-    password: user.password,
-    first_name: user.firstName ?? '',
-    last_name: user.lastName ?? '',
-    is_staff: user.isStaff ?? false,
-    is_superuser: user.isSuperuser ?? false,
-    is_active: user.isActive ?? true,
-    last_login: user.lastLogin ?? null,
-    date_joined: user.dateJoined,
-    tokens_valid_after: 0,
-  };
+  const trimmed = email.trim();
+  const at = trimmed.lastIndexOf('@');
+  return at < 0 ? trimmed : trimmed.slice(0, at + 1) + trimmed.slice(at + 1).toLowerCase();
 }
 
 export interface NewUser {
+  /** Already normalised (src/username.ts) and checked. */
   readonly username: string;
   readonly email: string;
-  /** Already hashed (hashPassword). */
+  /** Already hashed (hashPassword), or an unusable-password marker. */
   readonly passwordHash: string;
-  readonly isActive: boolean;
-}
-
-/**
- * Inserts a user (djoser's `create_user`). Raises UsernameTaken when the unique index refuses
- * the name: a concurrent registration that won the race after the caller's check.
- */
-export async function createUser(services: Services, user: NewUser): Promise<UserRow> {
-  const row = userRow({ username: user.username, email: user.email, password: user.passwordHash, isActive: user.isActive, dateJoined: services.now() });
-  try {
-    const [inserted] = await services.db('auth_user').insert(row).returning('id');
-    const id = typeof inserted === 'object' ? (inserted as { id: number }).id : (inserted as number);
-    return { id, ...row };
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new UsernameTaken(undefined, { cause: err });
-    throw err;
-  }
-}
-
-/** Renames a user. Raises UsernameTaken when the unique index refuses the name. */
-export async function changeUsername(db: Db, userId: number, username: string): Promise<void> {
-  try {
-    await db('auth_user').where({ id: userId }).update(usernameColumns(username));
-  } catch (err) {
-    if (isUniqueViolation(err)) throw new UsernameTaken(undefined, { cause: err });
-    throw err;
-  }
+  /** Defaults to true. */
+  readonly isActive?: boolean;
+  readonly isStaff?: boolean;
+  readonly isSuperuser?: boolean;
 }
 
 export interface PasswordChange {
-  /** Delete every DRF key of the user and revoke every JWT, in the same transaction. */
-  readonly signOut: boolean;
+  /**
+   * Delete every DRF key of the user and revoke every JWT, in the same transaction. Defaults
+   * to LOGOUT_ON_PASSWORD_CHANGE (set_password, the changepassword command).
+   */
+  readonly signOut?: boolean;
   /** Also set last_login (djoser's reset confirm), in epoch ms. */
   readonly lastLogin?: number;
   /**
@@ -148,46 +67,87 @@ export interface PasswordChange {
   readonly ifPasswordIs?: string;
 }
 
-/**
- * Stores a new password hash (already hashed: argon2 runs outside the transaction) and, when
- * asked, signs the user out everywhere, all in one transaction.
- * @returns false when `ifPasswordIs` no longer matched (nothing was changed), true otherwise.
- */
-export async function changePassword(services: Pick<Services, 'db' | 'keys' | 'jwt'>, userId: number, passwordHash: string, change: PasswordChange): Promise<boolean> {
-  const { db, keys, jwt } = services;
-  return db.transaction(async (trx) => {
-    const query = trx('auth_user').where({ id: userId });
-    if (change.ifPasswordIs !== undefined) query.where({ password: change.ifPasswordIs });
-    const updated = await query.update({ password: passwordHash, ...(change.lastLogin === undefined ? {} : { last_login: change.lastLogin }) });
-    if (!updated) return false;
-    if (change.signOut) {
-      await keys.deleteAllFor(userId, trx);
-      await jwt.revokeUser(userId, trx);
-    }
-    return true;
-  });
-}
+/** The account operations of the API and the management commands alike. */
+export class Accounts {
+  constructor(
+    private readonly db: Database,
+    private readonly keys: TokenKeys,
+    private readonly jwt: JwtService,
+    private readonly settings: Settings,
+    private readonly now: () => number,
+  ) {}
 
-/**
- * Deletes a user and, in the same transaction, their DRF keys, and blacklists their refresh
- * tokens (outstanding-token rows outlive their user, so a refresh token must die explicitly).
- */
-export async function deleteUser(services: Services, userId: number): Promise<void> {
-  await services.db.transaction(async (trx) => {
-    await services.keys.deleteAllFor(userId, trx);
-    await services.jwt.revokeUser(userId, trx);
-    await trx('auth_user').where({ id: userId }).delete();
-  });
-}
+  /** Is `username` taken, whatever its letter case? See UsersRepository.usernameTaken for `self`. */
+  usernameTaken(username: string, self?: { id: number; username: string }): Promise<boolean> {
+    return this.db.users.usernameTaken(username, self);
+  }
 
-/**
- * The users a reset or activation mail goes to: those whose email matches case-insensitively
- * (Django's PasswordResetForm, not djoser's exact `get`), with the wanted `is_active`, and with
- * a usable password (djoser's `has_usable_password()`).
- */
-export async function usersByEmail(db: Db, email: string, active: boolean): Promise<UserRow[]> {
-  const rows = (await db('auth_user').whereRaw('lower(email) = lower(?)', [email]).orderBy('id').select('*')) as UserRow[];
-  return rows.filter((u) => Boolean(u.is_active) === active && Boolean(u.password) && !u.password.startsWith('!'));
+  /**
+   * Creates a user (djoser's `create_user`, Django's createuser/createsuperuser), joined now.
+   * Raises UsernameTaken when the unique index refuses the name: a concurrent registration
+   * that won the race after the caller's check.
+   */
+  createUser(user: NewUser): Promise<UserRow> {
+    return this.db.users.create({
+      username: user.username,
+      email: user.email,
+      password: user.passwordHash,
+      isActive: user.isActive,
+      isStaff: user.isStaff,
+      isSuperuser: user.isSuperuser,
+      dateJoined: this.now(),
+    });
+  }
+
+  /** Renames a user. Raises UsernameTaken when the unique index refuses the name. */
+  changeUsername(userId: number, username: string): Promise<void> {
+    return this.db.users.rename(userId, username);
+  }
+
+  /**
+   * Stores a new password hash (already hashed: argon2 runs outside the transaction) and, as
+   * `change.signOut` says, signs the user out everywhere, all in one transaction.
+   * @returns false when nothing was changed (`ifPasswordIs` no longer matched, or no such user).
+   */
+  changePassword(userId: number, passwordHash: string, change: PasswordChange = {}): Promise<boolean> {
+    const signOut = change.signOut ?? this.settings.users.logoutOnPasswordChange;
+    return this.db.transaction(async (tx) => {
+      if (!(await tx.users.setPassword(userId, passwordHash, { ifPasswordIs: change.ifPasswordIs, lastLogin: change.lastLogin }))) return false;
+      if (signOut) await this.signOut(userId, tx);
+      return true;
+    });
+  }
+
+  /** Logout-all: deletes every DRF key of the user and revokes every JWT, in one transaction. */
+  signOutEverywhere(userId: number): Promise<void> {
+    return this.db.transaction((tx) => this.signOut(userId, tx));
+  }
+
+  /**
+   * Deletes a user and, in the same transaction, their DRF keys, and blacklists their refresh
+   * tokens (outstanding-token rows outlive their user, so a refresh token must die explicitly).
+   */
+  deleteUser(userId: number): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await this.signOut(userId, tx);
+      await tx.users.delete(userId);
+    });
+  }
+
+  /**
+   * The users a reset or activation mail goes to: those whose email matches case-insensitively
+   * (Django's PasswordResetForm, not djoser's exact `get`), with the wanted `is_active`, and with
+   * a usable password (djoser's `has_usable_password()`).
+   */
+  async usersByEmail(email: string, active: boolean): Promise<UserRow[]> {
+    const users = await this.db.users.findByEmail(email);
+    return users.filter((u) => u.is_active === active && Boolean(u.password) && !u.password.startsWith('!'));
+  }
+
+  private async signOut(userId: number, tx: Repositories): Promise<void> {
+    await this.keys.deleteAllFor(userId, tx);
+    await this.jwt.revokeUser(userId, tx);
+  }
 }
 
 /** `${SITE_URL}/` + the template with {uid} and {token} filled, for a fresh `purpose` token of `user`. */

@@ -8,7 +8,7 @@
  * messages) and know nothing of HTTP; handlers translate them.
  */
 import crypto from 'node:crypto';
-import type { Db } from '../db/knex';
+import type { Database, Repositories } from '../data/db';
 import { TokenBackend, TokenBackendError, type Payload } from './backend';
 
 export class TokenError extends Error {
@@ -63,7 +63,7 @@ export interface ValidatedRefresh {
 export class JwtService {
   constructor(
     private readonly backend: TokenBackend,
-    private readonly db: Db,
+    private readonly db: Database,
     private readonly settings: JwtSettings,
     private readonly now: () => number = Date.now,
   ) {}
@@ -122,9 +122,8 @@ export class JwtService {
   }
 
   /** The user's `tokens_valid_after` (0 for a user that does not exist). */
-  private async validAfter(userId: number, db: Db = this.db): Promise<number> {
-    const row = (await db('auth_user').where({ id: userId }).first('tokens_valid_after')) as { tokens_valid_after: number } | undefined;
-    return Number(row?.tokens_valid_after ?? 0);
+  private validAfter(userId: number): Promise<number> {
+    return this.db.users.tokensValidAfter(userId);
   }
 
   private accessFor(userId: number, tokensValidAfterMs: number): string {
@@ -132,15 +131,10 @@ export class JwtService {
   }
 
   /** A new refresh token, recorded as outstanding in `family` (a new family when null). */
-  private async newRefresh(userId: number, family: string | null, tokensValidAfterMs: number, db: Db = this.db): Promise<string> {
+  private async newRefresh(userId: number, family: string | null, tokensValidAfterMs: number, tx: Repositories = this.db): Promise<string> {
     const payload = this.claims('refresh', userId, this.settings.refreshLifetimeSeconds, tokensValidAfterMs);
-    await db('token_blacklist_outstandingtoken').insert({
-      user_id: userId,
-      jti: payload.jti,
-      family: family ?? payload.jti,
-      created_at: this.now(),
-      expires_at: (payload.exp as number) * 1000,
-    });
+    const jti = payload.jti as string;
+    await tx.refreshTokens.record({ userId, jti, family: family ?? jti, createdAt: this.now(), expiresAt: (payload.exp as number) * 1000 });
     return this.backend.encode(payload);
   }
 
@@ -175,10 +169,7 @@ export class JwtService {
    */
   async validateRefresh(raw: string): Promise<ValidatedRefresh> {
     const payload = this.validate(raw, 'refresh');
-    const row = (await this.db('token_blacklist_outstandingtoken as o')
-      .leftJoin('token_blacklist_blacklistedtoken as b', 'b.token_id', 'o.id')
-      .where('o.jti', String(payload.jti))
-      .first('o.id', 'o.family', 'b.id as blacklisted')) as { id: number; family: string; blacklisted: number | null } | undefined;
+    const row = await this.db.refreshTokens.findByJti(String(payload.jti));
     if (row?.blacklisted) {
       if (this.settings.rotateRefreshTokens) await this.blacklistFamily(row.family);
       throw new TokenError('Token is blacklisted');
@@ -197,18 +188,11 @@ export class JwtService {
     const validAfter = tokensValidAfterMs ?? (await this.validAfter(userId));
     const access = this.accessFor(userId, validAfter);
     if (!this.settings.rotateRefreshTokens) return { access };
-    const rotated = await this.db.transaction(async (trx) => {
-      const id = outstandingId ?? (await this.recordOutstanding(trx, payload));
-      if (this.settings.blacklistAfterRotation) {
-        // The unique token_id makes a concurrent second use of the same token fail here.
-        const inserted = await trx('token_blacklist_blacklistedtoken')
-          .insert({ token_id: id, blacklisted_at: this.now() })
-          .onConflict('token_id')
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0) return null;
-      }
-      return this.newRefresh(userId, family ?? String(payload.jti), validAfter, trx);
+    const rotated = await this.db.transaction(async (tx) => {
+      const id = outstandingId ?? (await this.recordOutstanding(tx, payload));
+      // The unique token_id makes a concurrent second use of the same token fail here.
+      if (this.settings.blacklistAfterRotation && !(await tx.refreshTokens.blacklist(id, this.now()))) return null;
+      return this.newRefresh(userId, family ?? String(payload.jti), validAfter, tx);
     });
     if (rotated === null) {
       await this.blacklistFamily(family ?? String(payload.jti));
@@ -223,12 +207,8 @@ export class JwtService {
    */
   async verify(raw: string): Promise<Payload> {
     const payload = this.validate(raw, null);
-    if (payload.token_type === 'refresh') {
-      const blacklisted = await this.db('token_blacklist_outstandingtoken as o')
-        .join('token_blacklist_blacklistedtoken as b', 'b.token_id', 'o.id')
-        .where('o.jti', String(payload.jti))
-        .first('b.id');
-      if (blacklisted) throw new TokenError('Token is blacklisted');
+    if (payload.token_type === 'refresh' && (await this.db.refreshTokens.isBlacklisted(String(payload.jti)))) {
+      throw new TokenError('Token is blacklisted');
     }
     await this.assertNotRevoked(payload);
     return payload;
@@ -237,9 +217,9 @@ export class JwtService {
   /** Blacklists a refresh token for good. Raises TokenError (already blacklisted included). */
   async blacklist(raw: string): Promise<void> {
     const { payload, outstandingId } = await this.validateRefresh(raw);
-    await this.db.transaction(async (trx) => {
-      const id = outstandingId ?? (await this.recordOutstanding(trx, payload));
-      await trx('token_blacklist_blacklistedtoken').insert({ token_id: id, blacklisted_at: this.now() }).onConflict('token_id').ignore();
+    await this.db.transaction(async (tx) => {
+      const id = outstandingId ?? (await this.recordOutstanding(tx, payload));
+      await tx.refreshTokens.blacklist(id, this.now());
     });
   }
 
@@ -248,57 +228,38 @@ export class JwtService {
    * flushed, or its user deleted since: the row went with the user). Its user_id is kept only
    * when that user still exists, as simplejwt's SET_NULL would leave it.
    */
-  private async recordOutstanding(db: Db, payload: Payload): Promise<number> {
+  private async recordOutstanding(tx: Repositories, payload: Payload): Promise<number> {
     const userId = userIdOf(payload);
-    const user = userId === null ? undefined : await db('auth_user').where({ id: userId }).first('id');
-    const [row] = await db('token_blacklist_outstandingtoken')
-      .insert({
-        user_id: user ? userId : null,
-        jti: String(payload.jti),
-        family: String(payload.jti),
-        created_at: this.now(),
-        expires_at: typeof payload.exp === 'number' ? payload.exp * 1000 : this.now(),
-      })
-      .returning('id');
-    return typeof row === 'object' ? (row as { id: number }).id : (row as number);
+    const exists = userId !== null && (await tx.users.exists(userId));
+    const jti = String(payload.jti);
+    return tx.refreshTokens.record({
+      userId: exists ? userId : null,
+      jti,
+      family: jti,
+      createdAt: this.now(),
+      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : this.now(),
+    });
   }
 
-  private async blacklistFamily(family: string, db: Db = this.db): Promise<void> {
-    const ids = db('token_blacklist_outstandingtoken').where({ family }).select('id');
-    await this.insertBlacklist(db, ids);
+  private blacklistFamily(family: string): Promise<void> {
+    return this.db.refreshTokens.blacklistFamily(family, this.now());
   }
 
   /**
    * Signs a user out everywhere: blacklists every refresh token and refuses every access token
    * issued until now (tokens_valid_after = now + 1 ms, and at least 1 ms past the previous
    * one, so that a second revocation in the same millisecond still catches what was issued
-   * between the two). Run inside the caller's transaction when given.
+   * between the two). Run inside the caller's transaction `tx` when given.
    */
-  async revokeUser(userId: number, db: Db = this.db): Promise<void> {
+  async revokeUser(userId: number, tx: Repositories = this.db): Promise<void> {
     const now = this.now();
-    const ids = db('token_blacklist_outstandingtoken').where({ user_id: userId }).where('expires_at', '>', now).select('id');
-    await this.insertBlacklist(db, ids);
-    await db('auth_user')
-      .where({ id: userId })
-      .update({ tokens_valid_after: db.raw('CASE WHEN tokens_valid_after > ? THEN tokens_valid_after + 1 ELSE ? END', [now, now + 1]) });
+    await tx.refreshTokens.blacklistUser(userId, now);
+    await tx.users.revokeTokens(userId, now);
   }
 
-  private async insertBlacklist(db: Db, ids: ReturnType<Db['select']>): Promise<void> {
-    const now = this.now();
-    const rows = (await ids) as { id: number }[];
-    for (let i = 0; i < rows.length; i += 500) {
-      await db('token_blacklist_blacklistedtoken')
-        .insert(rows.slice(i, i + 500).map((r) => ({ token_id: r.id, blacklisted_at: now })))
-        .onConflict('token_id')
-        .ignore();
-    }
-  }
-
-  /** simplejwt's flushexpiredtokens: removes expired outstanding tokens (and their blacklist rows). */
-  async flushExpired(): Promise<number> {
-    const expired = this.db('token_blacklist_outstandingtoken').where('expires_at', '<', this.now()).select('id');
-    await this.db('token_blacklist_blacklistedtoken').whereIn('token_id', expired).delete();
-    return this.db('token_blacklist_outstandingtoken').where('expires_at', '<', this.now()).delete();
+  /** simplejwt's flushexpiredtokens: removes expired outstanding tokens (and their blacklist rows); returns how many. */
+  flushExpired(): Promise<number> {
+    return this.db.refreshTokens.flushExpired(this.now());
   }
 
   jwks(): { keys: Record<string, unknown>[] } {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BLANK, INVALID_EMAIL, INVALID_USERNAME, cleanUsername, emailErrors, groupNameErrors, normalizeEmail, usernameErrors } from '../../src/cli/fields';
+import { BLANK, INVALID_EMAIL, INVALID_USERNAME, cleanUsername, emailErrors, groupNameErrors, usernameErrors } from '../../src/cli/fields';
+import { normalizeEmail } from '../../src/services/users';
 
 test("usernames: the API's rule (letters, digits, marks of any script and @/./+/-/_), at most 150 code points", () => {
   for (const ok of ['alice', 'a.b@c+d-e_f', 'José', 'Jose\u0301', 'Ωμέγα', '名字', '١٢٣', 'हिन्दी', 'x'.repeat(150)]) {
@@ -31,7 +32,7 @@ test("emails: Django's EmailValidator cases", () => {
   assert.deepEqual(emailErrors(long), [`Ensure this value has at most 254 characters (it has ${long.length}).`]);
 });
 
-test('normalizeEmail lowercases the domain only, as BaseUserManager.normalize_email', () => {
+test('normalizeEmail (the API\'s, which the commands share) strips and lowercases the domain only, as BaseUserManager.normalize_email', () => {
   assert.equal(normalizeEmail(' Chef@Example.COM '), 'Chef@example.com');
   assert.equal(normalizeEmail('no-at-sign'), 'no-at-sign');
 });

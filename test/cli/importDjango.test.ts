@@ -16,7 +16,7 @@ import { createApp, type App } from '../../src/app';
 import { loadSettings } from '../../src/settings';
 import { BadValue, djangoBool, djangoCents, djangoTime, driverMessage, redactUrl } from '../../src/cli/djangoSource';
 import { parseMenuColumns } from '../../src/cli/importDjango';
-import { userRow } from '../../src/services/users';
+import { openDatabase } from '../../src/data/db';
 import { SECRET_KEY, freshDataDir, manage, type Result } from './run';
 
 // ---------------------------------------------------------------------------------------------
@@ -732,10 +732,16 @@ describe('import-django: from PostgreSQL (TEST_DATABASE_URL)', { skip: process.e
         users.map((u) => [u.id, u.username, u.password, Number(u.date_joined), u.last_login === null ? null : Number(u.last_login), u.is_active]),
         fixture.users.map((u) => [u.id, u.username, u.password, u.date_joined.ms, u.last_login?.ms ?? null, u.is_active]),
       );
-      // Registration after the import: the id sequence moved past the Django ids.
-      const [next] = await ours('auth_user').insert(userRow({ username: 'after', password: '!', email: '', dateJoined: Date.now() })).returning('id');
-      assert.equal((next as { id: number }).id, 6);
-      await ours('auth_user').where({ username: 'after' }).delete();
+      // Registration after the import (through the data layer, as the service registers): the
+      // id sequence moved past the Django ids.
+      const data = openDatabase(ourUrl());
+      try {
+        const next = await data.users.create({ username: 'after', password: '!', email: '', dateJoined: Date.now() });
+        assert.equal(next.id, 6);
+        await data.users.delete(next.id);
+      } finally {
+        await data.destroy();
+      }
     } finally {
       await ours.destroy();
     }

@@ -151,7 +151,7 @@ const EXAMPLES: Record<string, Partial<Record<number, Entry>>> = {
     200: async () => ({ as: null, check: (r) => assert.deepEqual(r.body, { status: 'ok' }) }),
     503: async (h) => {
       const broken = await h.extraServer();
-      await broken.app.services.db.destroy();
+      await broken.app.services.db.knex.destroy();
       return { as: null, server: broken };
     },
   },

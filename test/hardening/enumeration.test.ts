@@ -11,7 +11,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { userRow } from '../../src/services/users';
 import { DEFAULT_PASSWORD, startServer, type Reply, type TestServer } from '../helpers/server';
 
 /** High enough that no throttle interferes with the probes or the timings. */
@@ -47,7 +46,7 @@ describe("another user's account", () => {
       assert.deepEqual([missing.status, missing.body], [404, NOT_FOUND], `${method} nobody: ${missing.status} ${missing.text}`);
       assert.equal(existing.text, missing.text);
       assert.equal(existing.headers.get('content-type'), missing.headers.get('content-type'));
-      const bob = await server.app.services.db('auth_user').where({ id: bobId }).first('email');
+      const bob = await server.app.services.db.knex('auth_user').where({ id: bobId }).first('email');
       assert.equal(bob?.email, 'bob@example.com', 'bob is untouched');
     });
   }
@@ -97,7 +96,7 @@ describe('timing: a password that cannot match costs as much as a wrong one', ()
       overcost: 'argon2$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g',
     };
     for (const [username, password] of Object.entries(stored)) {
-      await server.app.services.db('auth_user').insert(userRow({ username, password, email: '', dateJoined: Date.now() }));
+      await server.app.services.db.users.create({ username, password, email: '', dateJoined: Date.now() });
     }
   });
   after(() => server.close());

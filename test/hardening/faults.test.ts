@@ -77,14 +77,14 @@ describe('the database goes away', () => {
     ['POST', '/api/token/', { json: { username: 'alice', password: PASSWORD } }],
     ['POST', '/auth/users/', { json: { username: `down_${crypto.randomBytes(3).toString('hex')}`, password: NEW_PASSWORD } }],
     ['POST', '/api/token/refresh/', { json: { refresh } }],
-    // Not GET /auth/users/me/ with a key: on SQLite the key and its user are read through a
-    // connection of their own (src/db/hot.ts), which destroying knex's pool does not touch.
+    // Not GET /auth/users/me/ with a key: the key and its user are read through a connection
+    // of their own (the prepared reads, src/data/db.ts), which destroying knex's pool does not touch.
   ];
 
   test(
     'the pool destroyed (db.destroy()): every request that needs the database is 503 with Retry-After, never 500; it answers again once the pool is back',
     async () => {
-      const { db } = server.app.services;
+      const { knex: db } = server.app.services.db;
       await db.destroy();
       const wrong: string[] = [];
       try {
@@ -106,7 +106,7 @@ describe('the database goes away', () => {
 
   test('the write lock held by another process (SQLite): a registration is 503, writes nothing, and succeeds once the lock is gone', { skip: PG && 'SQLite only' }, async () => {
     const lock = new Database(path.join(server.dataDir, 'db.sqlite3'));
-    const before = await dbState(server.app.services.db);
+    const before = await dbState(server.app.services.db.knex);
     const body = { username: 'locked_out', password: NEW_PASSWORD };
     lock.exec('BEGIN EXCLUSIVE');
     let refused: Reply;
@@ -117,7 +117,7 @@ describe('the database goes away', () => {
       lock.close();
     }
     assert503(refused, 'POST /auth/users/ under a write lock');
-    assert.equal((await dbState(server.app.services.db)).digest, before.digest);
+    assert.equal((await dbState(server.app.services.db.knex)).digest, before.digest);
     const created = await server.request('POST', '/auth/users/', { json: body });
     assert.equal(created.status, 201, created.text);
   });
@@ -126,7 +126,7 @@ describe('the database goes away', () => {
     'the database turned read-only (SQLite: a read-only file system, a full disk): writes are 503, reads still work, and writes resume afterwards',
     { skip: PG && 'SQLite only' },
     async () => {
-      const { db } = server.app.services;
+      const { knex: db } = server.app.services.db;
       await db.raw('PRAGMA query_only = 1'); // the pool holds one connection: every query of the app goes through it
       const results: Reply[] = [];
       try {
@@ -274,8 +274,8 @@ describe('the process is killed or stopped', () => {
       const changers: { username: string; key: string; next: string }[] = [];
       for (let i = 0; i < 20; i++) {
         const username = `changer${i}`;
-        const id = await insertUser(database.db, { username });
-        changers.push({ username, key: await insertKey(database.db, id), next: `Brand-new-lemon-${i}-pass` });
+        const id = await insertUser(database.data, { username });
+        changers.push({ username, key: await insertKey(database.data, id), next: `Brand-new-lemon-${i}-pass` });
       }
       const registrants = Array.from({ length: 30 }, (_, i) => ({ username: `newcomer${i}`, password: `Fresh-lemon-${i}-tart`, email: `newcomer${i}@example.com` }));
       const outcome = new Map<string, number | 'no answer'>();
@@ -328,7 +328,7 @@ describe('the process is killed or stopped', () => {
     const dir = tempDir('sigterm');
     const database = await ownDatabase(dir);
     const server = await spawnServer({ DATA_DIR: dir, DATABASE_URL: database.url, THROTTLE_RATES: NO_THROTTLES, LOG_LEVEL: 'info' });
-    await insertUser(database.db, { username: 'alice' });
+    await insertUser(database.data, { username: 'alice' });
     return {
       server,
       database,

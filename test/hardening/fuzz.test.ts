@@ -310,13 +310,13 @@ const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort();
 async function newActor(): Promise<Actor> {
   const username = `fuzzer_${Math.random().toString(36).slice(2, 10)}`;
   const id = await server.createUser({ username, isStaff: true, groups: ['Manager'] });
-  const row = (await server.app.services.db('auth_user').where({ id }).first('password')) as { password: string };
+  const row = (await server.app.services.db.knex('auth_user').where({ id }).first('password')) as { password: string };
   return { id, username, passwordHash: row.password };
 }
 
 /** The actor, made again if a fuzz case deleted, renamed or re-passworded it (a valid input that succeeded). */
 async function ensureActor(): Promise<Actor> {
-  const row = (await server.app.services.db('auth_user').where({ id: actor.id }).first('username', 'password', 'is_active')) as { username: string; password: string; is_active: unknown } | undefined;
+  const row = (await server.app.services.db.knex('auth_user').where({ id: actor.id }).first('username', 'password', 'is_active')) as { username: string; password: string; is_active: unknown } | undefined;
   if (!row || row.username !== actor.username || row.password !== actor.passwordHash || !row.is_active) actor = await newActor();
   return actor;
 }
@@ -326,7 +326,7 @@ before(async () => {
   actor = await newActor();
   await server.createUser({ username: 'victim' });
   for (const title of ['Soup', 'Bread', 'Tart']) {
-    await server.app.services.db('menu_items').insert({ title, price_cents: 450, inventory: 3 });
+    await server.app.services.db.knex('menu_items').insert({ title, price_cents: 450, inventory: 3 });
   }
 });
 
@@ -345,7 +345,7 @@ describe('every operation, fuzzed from the spec', () => {
         if (c.auth === 'actor') headers.authorization = `Token ${await server.app.services.keys.create(a.id)}`;
         else if (c.auth !== 'none') headers.authorization = c.auth;
         const url = c.query ? `${c.path}?${c.query}` : c.path;
-        const beforeState = await dbState(server.app.services.db);
+        const beforeState = await dbState(server.app.services.db.knex);
         let r: Reply;
         try {
           r = await answerWithin(10_000, server.request(model.method, url, { raw: c.wire?.body, headers }));
@@ -371,7 +371,7 @@ describe('every operation, fuzzed from the spec', () => {
           assert.ok(isDetail(r.body) || isFieldErrors(r.body), `error body not in DRF's shapes: ${where}`);
           if (!matched) assert.ok([404, 405, 431].includes(r.status), `unmatched request: ${where}`);
           else assert.ok(model.declared.has(r.status) || r.status === 404, `undeclared ${r.status}: ${where}`);
-          const afterState = await dbState(server.app.services.db);
+          const afterState = await dbState(server.app.services.db.knex);
           assert.deepEqual(afterState.counts, beforeState.counts, `a refused request changed row counts: ${where}`);
           assert.equal(afterState.digest, beforeState.digest, `a refused request changed the database: ${where}`);
         }
@@ -403,12 +403,12 @@ test(
   'a body whose Content-Encoding does not decompress is 400 JSON, never 500, on every operation that takes a body',
   async () => {
     const failures: string[] = [];
-    const [item] = (await server.app.services.db('menu_items').insert({ title: 'Encoded', price_cents: 100, inventory: 1 }).returning('id')) as ({ id: number } | number)[];
+    const [item] = (await server.app.services.db.knex('menu_items').insert({ title: 'Encoded', price_cents: 100, inventory: 1 }).returning('id')) as ({ id: number } | number)[];
     const itemId = String(typeof item === 'object' ? item.id : item);
     for (const m of BODY_OPERATIONS) {
       for (const encoding of ['gzip', 'deflate', 'br']) {
         const key = await server.app.services.keys.create((await ensureActor()).id);
-        const before = await dbState(server.app.services.db);
+        const before = await dbState(server.app.services.db.knex);
         const path = m.path.replace(/\{[^}]+\}/g, (p) => (p === '{username}' ? actor.username : itemId));
         const body = Buffer.concat([zlib.gzipSync('{"a":1}').subarray(0, 12), Buffer.from('not compressed')]);
         try {
@@ -417,7 +417,7 @@ test(
         } catch (err) {
           failures.push(`${m.id} ${encoding}: ${(err as Error).message.slice(0, 120)}`);
         }
-        assert.equal((await dbState(server.app.services.db)).digest, before.digest);
+        assert.equal((await dbState(server.app.services.db.knex)).digest, before.digest);
       }
     }
     assert.deepEqual(failures, []);

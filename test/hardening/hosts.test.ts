@@ -51,7 +51,7 @@ function assertRefused(r: Answer, host: string, where: string): void {
 }
 
 async function withMenu(server: TestServer): Promise<void> {
-  await server.app.services.db('menu_items').insert([1, 2, 3].map((i) => ({ title: `Dish ${i}`, price_cents: 100 * i, inventory: i })));
+  await server.app.services.db.knex('menu_items').insert([1, 2, 3].map((i) => ({ title: `Dish ${i}`, price_cents: 100 * i, inventory: i })));
 }
 
 describe('default ALLOWED_HOSTS (SITE_URL host, localhost, 127.0.0.1, [::1])', () => {

@@ -13,11 +13,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import knexFactory, { type Knex } from 'knex';
+import { openDatabase, type Database, type Knex } from '../../src/data/db';
 import { hashKey } from '../../src/services/accounts';
 import { hashPassword } from '../../src/passwords/hashers';
-import { userRow } from '../../src/services/users';
 import { PROJECT_ROOT } from '../../src/spec';
+import { freshDatabaseUrl } from '../helpers/database';
 
 export const SECRET_KEY = 'hardening-secret-key-0123456789abcdefghijklmnop';
 export const PASSWORD = 'lemon-pass-123';
@@ -44,76 +44,66 @@ export function freePort(): Promise<number> {
 export interface OwnDatabase {
   /** DATABASE_URL for the server. */
   readonly url: string;
-  /** A knex connection of the test's own to the same database. */
+  /**
+   * The test's own connection to the same database, through the data layer: its repositories
+   * write users and keys as the server does (insertUser, insertKey).
+   */
+  readonly data: Database;
+  /** The same connection's knex: for reading tables as they are, and for simulating data the repositories would not write. */
   readonly db: Knex;
   readonly isPostgres: boolean;
   drop(): Promise<void>;
 }
 
-/** A SQLite file in `dir`, or a fresh schema in TEST_DATABASE_URL's PostgreSQL. */
+/**
+ * A SQLite file in `dir`, or a fresh schema in TEST_DATABASE_URL's PostgreSQL (the server
+ * reaches it through 127.0.0.1:`pgPort` when given, the test directly). Not migrated: the
+ * server does that.
+ */
 export async function ownDatabase(dir: string, pgPort?: number): Promise<OwnDatabase> {
-  const pgUrl = process.env.TEST_DATABASE_URL;
-  if (!pgUrl) {
-    const file = path.join(dir, 'db.sqlite3');
-    const url = `sqlite:${file}`;
-    let db: Knex | null = null;
-    return {
-      url,
-      isPostgres: false,
-      // Opened on first use: the server creates the file and the schema.
-      get db() {
-        return (db ??= knexFactory({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true, pool: { min: 1, max: 1, afterCreate: (c: { pragma(s: string): unknown }, done: (e: Error | null, c: unknown) => void) => { c.pragma('busy_timeout = 5000'); done(null, c); } } }));
-      },
-      async drop() {
-        await db?.destroy();
-      },
-    };
+  const { databaseUrl, drop } = await freshDatabaseUrl(process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite', dir);
+  const url = new URL(databaseUrl);
+  if (pgPort && url.protocol.startsWith('postgres')) {
+    url.hostname = '127.0.0.1';
+    url.port = String(pgPort);
   }
-  const schema = `h_${crypto.randomBytes(5).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: pgUrl });
-  await admin.raw(`CREATE SCHEMA ${schema}`);
-  await admin.destroy();
-  const u = new URL(pgUrl);
-  u.searchParams.set('options', `-c search_path=${schema}`);
-  const direct = u.toString();
-  if (pgPort) {
-    u.hostname = '127.0.0.1';
-    u.port = String(pgPort);
-  }
-  const db = knexFactory({ client: 'pg', connection: { connectionString: direct }, pool: { min: 0, max: 4 } });
+  // Opened on first use: on SQLite the server creates the file and the schema.
+  let data: Database | null = null;
+  const open = () => (data ??= openDatabase(databaseUrl));
   return {
-    url: u.toString(),
-    db,
-    isPostgres: true,
+    url: pgPort && url.protocol.startsWith('postgres') ? url.toString() : databaseUrl,
+    isPostgres: databaseUrl.startsWith('postgres'),
+    get data() {
+      return open();
+    },
+    get db() {
+      return open().knex;
+    },
     async drop() {
-      await db.destroy();
-      const a = knexFactory({ client: 'pg', connection: pgUrl });
-      await a.raw(`DROP SCHEMA ${schema} CASCADE`);
-      await a.destroy();
+      await data?.destroy();
+      await drop();
     },
   };
 }
 
 let cachedHash: Promise<string> | null = null;
 
-/** Inserts a user straight into the database; returns its id. The default password is PASSWORD. */
-export async function insertUser(db: Knex, user: { username: string; password?: string; email?: string; isStaff?: boolean; groups?: string[] }): Promise<number> {
+/** Creates a user through the data layer, as the server would; returns its id. The default password is PASSWORD. */
+export async function insertUser(db: Database, user: { username: string; password?: string; email?: string; isStaff?: boolean; groups?: string[] }): Promise<number> {
   const hash = user.password === undefined ? await (cachedHash ??= hashPassword(PASSWORD)) : await hashPassword(user.password);
-  const [row] = await db('auth_user')
-    .insert(userRow({ username: user.username, password: hash, email: user.email ?? `${user.username}@example.com`, isStaff: user.isStaff ?? false, dateJoined: Date.now() }))
-    .returning('id');
-  const id = typeof row === 'object' ? (row as { id: number }).id : (row as number);
+  const { id } = await db.users.create({ username: user.username, password: hash, email: user.email ?? `${user.username}@example.com`, isStaff: user.isStaff ?? false, dateJoined: Date.now() });
   for (const name of user.groups ?? []) {
-    const group = (await db('auth_group').where({ name }).first('id')) as { id: number };
-    await db('auth_user_groups').insert({ user_id: id, group_id: group.id });
+    const group = await db.users.findGroup(name);
+    if (!group) throw new Error(`no group ${name}`);
+    await db.users.addMember(id, group.id);
   }
   return id;
 }
 
-/** A DRF key for the user, written straight into the database (stored hashed, as the server does). */
-export async function insertKey(db: Knex, userId: number): Promise<string> {
+/** A DRF key for the user, stored (hashed) through the data layer as the server does. */
+export async function insertKey(db: Database, userId: number): Promise<string> {
   const key = crypto.randomBytes(20).toString('hex');
-  await db('authtoken_token').insert({ key_hash: hashKey(key), user_id: userId, created: Date.now(), last_used: null });
+  await db.keys.create({ keyHash: hashKey(key), userId, created: Date.now() });
   return key;
 }
 

@@ -76,8 +76,8 @@ before(async () => {
   dir = tempDir('limits');
   database = await ownDatabase(dir);
   server = await spawnServer({ DATA_DIR: dir, DATABASE_URL: database.url, BODY_LIMIT: `${LIMIT}b`, THROTTLE_RATES: NO_THROTTLES, LOG_LEVEL: 'warn' });
-  const id = await insertUser(database.db, { username: 'boss', groups: ['Manager'] });
-  managerKey = await insertKey(database.db, id);
+  const id = await insertUser(database.data, { username: 'boss', groups: ['Manager'] });
+  managerKey = await insertKey(database.data, id);
   const port = server.port;
 
   // The slow clients, started now and checked at the end.

@@ -85,7 +85,7 @@ function attacks(name: string, start: () => Promise<Setup>, stop: () => Promise<
     });
     after(stop);
 
-    const user = async (username: string) => insertUser(setup.database.db, { username });
+    const user = async (username: string) => insertUser(setup.database.data, { username });
 
     for (const [path, wrongStatus, username] of [['/auth/token/login/', 400, 'djoser'], ['/api/token/', 401, 'simplejwt']] as const) {
       test(`60 simultaneous wrong passwords on ${path}: at most 20 are checked, and the right password sent among them is refused`, async () => {
@@ -109,7 +109,7 @@ function attacks(name: string, start: () => Promise<Setup>, stop: () => Promise<
     test('40 simultaneous wrong current passwords on set_password: at most 20 are checked, and the password does not change', async () => {
       const username = 'changer';
       const id = await user(username);
-      const key = await insertKey(setup.database.db, id);
+      const key = await insertKey(setup.database.data, id);
       const address = freshAddress();
       const before = (await setup.database.db('auth_user').where({ id }).first('password')).password as string;
       const { guesses, right } = await burst(
@@ -213,8 +213,8 @@ describe("a burst from one address does not hold up anyone else's login", () => 
   let database: OwnDatabase;
   before(async () => {
     ({ url, database } = await memoryServer());
-    await insertUser(database.db, { username: 'target' });
-    await insertUser(database.db, { username: 'other' });
+    await insertUser(database.data, { username: 'target' });
+    await insertUser(database.data, { username: 'other' });
   });
   after(tearDown);
 
@@ -261,7 +261,7 @@ describe('a burst spread over many addresses (login_username=5/second)', () => {
     // only while the burst's window is surely still open (a stalled machine tries again).
     for (let attempt = 1; ; attempt++) {
       const username = `spread${attempt}`;
-      await insertUser(database.db, { username });
+      await insertUser(database.data, { username });
       const started = performance.now();
       const { guesses, right } = await burst(
         20,

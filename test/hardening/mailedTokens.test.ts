@@ -27,7 +27,7 @@ async function newestLink(before: number, path: string) {
 }
 
 const login = (username: string, password: string) => server.request('POST', '/auth/token/login/', { json: { username, password } });
-const isActive = async (username: string) => Boolean((await server.app.services.db('auth_user').where({ username }).first('is_active')).is_active);
+const isActive = async (username: string) => Boolean((await server.app.services.db.knex('auth_user').where({ username }).first('is_active')).is_active);
 
 test('the activation token from the mail does not reset the password; it still activates the account', async () => {
   const before = server.mails().length;
@@ -49,7 +49,7 @@ test('a password-reset token does not activate an account an admin deactivated; 
   assert.equal((await server.request('POST', '/auth/users/reset_password/', { json: { email: 'suspended@example.com' } })).status, 204);
   const { uid, token } = await newestLink(before, 'password/reset/confirm');
   // An admin deactivates the account after the mail went out.
-  await server.app.services.db('auth_user').where({ username: 'suspended' }).update({ is_active: false });
+  await server.app.services.db.knex('auth_user').where({ username: 'suspended' }).update({ is_active: false });
 
   const activation = await server.request('POST', '/auth/users/activation/', { json: { uid, token } });
   assert.deepEqual([activation.status, activation.body], [400, INVALID_TOKEN]);

@@ -88,7 +88,7 @@ describe('refresh tokens with no record here (signed by Django with the shared S
     assert.equal((await rotating.request('POST', '/auth/token/logoutall/', { token: key })).status, 204);
     const r = await rotating.request('POST', '/api/token/refresh/', { json: { refresh: issued } });
     assert.deepEqual([r.status, r.body], [401, REVOKED]);
-    const rows = await rotating.app.services.db('token_blacklist_outstandingtoken').where({ user_id: id });
+    const rows = await rotating.app.services.db.knex('token_blacklist_outstandingtoken').where({ user_id: id });
     assert.deepEqual(rows, [], 'nothing was recorded for the revoked token');
   });
 

@@ -31,7 +31,7 @@ after(() => server.close());
 
 /** Sends each body; each answer must be 400 with `field` holding the message, and nothing may be written. */
 async function assertRefused(method: string, path: string, field: string, bodies: Record<string, unknown>[], auth: { token?: string } = {}): Promise<void> {
-  const before = await dbState(server.app.services.db);
+  const before = await dbState(server.app.services.db.knex);
   const wrong: string[] = [];
   for (const json of bodies) {
     const value = String(json[field]);
@@ -40,7 +40,7 @@ async function assertRefused(method: string, path: string, field: string, bodies
     if (r.status !== 400 || !Array.isArray(r.body?.[field]) || !r.body[field].includes(message(unit))) wrong.push(`${JSON.stringify(value)}: ${r.status} ${r.text}`);
   }
   assert.deepEqual(wrong, [], `${method} ${path} refuses a lone surrogate in ${field}`);
-  assert.equal((await dbState(server.app.services.db)).digest, before.digest, 'nothing was written');
+  assert.equal((await dbState(server.app.services.db.knex)).digest, before.digest, 'nothing was written');
 }
 
 /** The field's value with a lone high surrogate, a lone low one, and the pair's halves swapped. */

@@ -52,7 +52,7 @@ function present(server: TestServer, sink: Sink, token: string): Promise<Reply> 
  * Collects every mismatch before failing, so one run shows them all.
  */
 async function assertRefused(server: TestServer, tokens: Record<string, string>, sinks: readonly Sink[], message = GENERIC): Promise<void> {
-  const before = await dbState(server.app.services.db);
+  const before = await dbState(server.app.services.db.knex);
   const wrong: string[] = [];
   for (const [name, token] of Object.entries(tokens)) {
     for (const sink of sinks) {
@@ -63,7 +63,7 @@ async function assertRefused(server: TestServer, tokens: Record<string, string>,
     }
   }
   assert.deepEqual(wrong, [], 'refused with the documented 401');
-  const after = await dbState(server.app.services.db);
+  const after = await dbState(server.app.services.db.knex);
   assert.equal(after.digest, before.digest, 'a refused token wrote to the database');
 }
 
@@ -337,7 +337,7 @@ describe('DRF keys that are not keys', () => {
   after(() => server.close());
 
   test('wrong lengths, non-hex, SQL, LIKE wildcards, unicode and the stored hash itself: 401 "Invalid token."', async () => {
-    const storedHash = ((await server.app.services.db('authtoken_token').first('key_hash')) as { key_hash: string }).key_hash;
+    const storedHash = ((await server.app.services.db.knex('authtoken_token').first('key_hash')) as { key_hash: string }).key_hash;
     const utf8AsHeader = (s: string) => Buffer.from(s, 'utf8').toString('latin1');
     const pad40 = (s: string) => (s + 'a'.repeat(40)).slice(0, 40);
     const candidates: Record<string, string> = {
@@ -377,7 +377,7 @@ describe('DRF keys that are not keys', () => {
     assert.deepEqual(wrong, []);
     // the real key still works, and the table is intact
     assert.equal((await server.request('GET', '/api/secret/', { token: key })).status, 200);
-    assert.equal(((await server.app.services.db('authtoken_token').count({ n: '*' })) as { n: number | string }[])[0].n, 1);
+    assert.equal(((await server.app.services.db.knex('authtoken_token').count({ n: '*' })) as { n: number | string }[])[0].n, 1);
   });
 
   test('bytes that are not UTF-8 are "Invalid token header. Token string should not contain invalid characters."', async () => {

@@ -7,8 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { migrationSource } from '../../src/db/migrations';
-import { userRow } from '../../src/services/users';
+import { migrationSource } from '../../src/data/migrations';
+import { UsernameTaken } from '../../src/data/users';
 import { startServer, type TestServer } from '../helpers/server';
 import { NO_THROTTLES, ownDatabase, tempDir, type OwnDatabase } from './lib';
 
@@ -40,7 +40,7 @@ describe(`usernames (${DATABASE})`, () => {
   test('names with invisible marks or a leading combining mark are 400 at registration and at set_username', async () => {
     await server.createUser({ username: 'renamer' });
     const key = await server.tokenFor('renamer');
-    const users = (await server.app.services.db('auth_user').count({ n: '*' }))[0]!.n;
+    const users = (await server.app.services.db.knex('auth_user').count({ n: '*' }))[0]!.n;
     const wrong: string[] = [];
     for (const [name, what] of Object.entries(LOOKALIKES)) {
       const s = await server.request('POST', '/auth/users/set_username/', { token: key, json: { new_username: name, current_password: PASSWORD } });
@@ -49,8 +49,8 @@ describe(`usernames (${DATABASE})`, () => {
       if (r.status !== 400 || JSON.stringify(r.body) !== JSON.stringify({ username: [INVALID] })) wrong.push(`register, ${what}: ${r.status} ${r.text}`);
     }
     assert.deepEqual(wrong, []);
-    assert.equal((await server.app.services.db('auth_user').count({ n: '*' }))[0]!.n, users, 'nobody was created');
-    assert.ok(await server.app.services.db('auth_user').where({ username: 'renamer' }).first(), 'nobody was renamed');
+    assert.equal((await server.app.services.db.knex('auth_user').count({ n: '*' }))[0]!.n, users, 'nobody was created');
+    assert.ok(await server.app.services.db.knex('auth_user').where({ username: 'renamer' }).first(), 'nobody was renamed');
   });
 
   test('"ädminx" after "Ädminx" is taken; "ADMİN" after "admin" is not (it lower-cases with a combining dot), and "admi̇n" after it is', async () => {
@@ -100,12 +100,12 @@ describe(`the migration to username keys (${DATABASE})`, () => {
   }
 
   test('fills username_key from code for existing users; the key is then what is unique', async () => {
-    const { db } = await oldDatabase(['Alice', 'ädminx', 'ADMİN', 'José']);
+    const { db, data } = await oldDatabase(['Alice', 'ädminx', 'ADMİN', 'José']);
     await db.migrate.latest({ migrationSource });
     const keys = (await db('auth_user').orderBy('id').select('username_key')).map((r: { username_key: string }) => r.username_key);
     assert.deepEqual(keys, ['alice', 'ädminx', 'admi\u0307n', 'josé']);
-    await assert.rejects(db('auth_user').insert(userRow({ username: 'ÄDMINX', password: '!', email: '', dateJoined: Date.now() })), 'the key is unique');
-    await db('auth_user').insert(userRow({ username: 'admin', password: '!', email: '', dateJoined: Date.now() }));
+    await assert.rejects(data.users.create({ username: 'ÄDMINX', password: '!', email: '', dateJoined: Date.now() }), UsernameTaken, 'the key is unique');
+    await data.users.create({ username: 'admin', password: '!', email: '', dateJoined: Date.now() });
   });
 
   test('refuses to run over two users whose names are the same whatever their case, and changes nothing', async () => {

@@ -11,13 +11,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import knexFactory from 'knex';
 import { createApp, type App } from '../../src/app';
 import { createServer } from '../../src/server';
 import { createLogger } from '../../src/log';
 import { hashPassword } from '../../src/passwords/hashers';
-import { userRow } from '../../src/services/users';
 import { loadSettings } from '../../src/settings';
+import { CONFIGURED_KIND, freshDatabaseUrl } from './database';
 
 export interface Reply {
   status: number;
@@ -58,7 +57,7 @@ export interface TestServer {
   readonly dataDir: string;
   readonly mailDir: string;
   request(method: string, path: string, options?: RequestOptions): Promise<Reply>;
-  /** Creates a user straight in the database; returns its id. Default password: "lemon-pass-123". */
+  /** Creates a user through the data layer (no HTTP, no throttles); returns its id. Default password: "lemon-pass-123". */
   createUser(user: NewUser): Promise<number>;
   /** A DRF token key for an existing user (through POST /auth/token/login/). */
   tokenFor(username: string, password?: string): Promise<string>;
@@ -79,7 +78,7 @@ let passwordHash: Promise<string> | null = null;
 export async function startServer(env: Record<string, string> = {}, options: { now?: () => number } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'little-lemon-test-'));
   const mailDir = path.join(dataDir, 'mail');
-  const { databaseUrl, dropSchema } = await testDatabase(dataDir);
+  const { databaseUrl, drop: dropSchema } = await freshDatabaseUrl(CONFIGURED_KIND, dataDir);
   const settings = loadSettings({
     SECRET_KEY: 'test-secret-key-that-is-long-enough-0123456789',
     DATA_DIR: dataDir,
@@ -139,15 +138,13 @@ export async function startServer(env: Record<string, string> = {}, options: { n
     mailDir,
     request,
     async createUser(user) {
-      const { db } = app.services;
+      const { users } = app.services.db;
       const password = user.password === undefined ? await (passwordHash ??= hashPassword(DEFAULT_PASSWORD)) : await hashPassword(user.password);
-      const [row] = await db('auth_user')
-        .insert(userRow({ ...user, password, email: user.email ?? '', dateJoined: Date.now() }))
-        .returning('id');
-      const id = typeof row === 'object' ? (row as { id: number }).id : (row as number);
+      const { id } = await users.create({ ...user, password, email: user.email ?? '', dateJoined: Date.now() });
       for (const name of user.groups ?? []) {
-        const group = await db('auth_group').where({ name }).first('id');
-        await db('auth_user_groups').insert({ user_id: id, group_id: group.id });
+        const group = await users.findGroup(name);
+        if (!group) throw new Error(`no group ${name}`);
+        await users.addMember(id, group.id);
       }
       return id;
     },
@@ -189,24 +186,4 @@ function contractViolation(app: App, operationId: string, status: number, body: 
   if (!declared.content || status === 204) return null;
   const check = backend.validator.validateResponse(body, operationId, status);
   return check.errors?.length ? `${operationId} ${status}: ${JSON.stringify(check.errors)}` : null;
-}
-
-/** A fresh database: a SQLite file, or a new schema in TEST_DATABASE_URL's PostgreSQL. */
-async function testDatabase(dataDir: string): Promise<{ databaseUrl: string; dropSchema: () => Promise<void> }> {
-  const pgUrl = process.env.TEST_DATABASE_URL;
-  if (!pgUrl) return { databaseUrl: `sqlite:${path.join(dataDir, 'db.sqlite3')}`, dropSchema: async () => undefined };
-  const schema = `t_${crypto.randomBytes(6).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: pgUrl });
-  await admin.raw(`CREATE SCHEMA ${schema}`);
-  await admin.destroy();
-  const url = new URL(pgUrl);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    databaseUrl: url.toString(),
-    dropSchema: async () => {
-      const db = knexFactory({ client: 'pg', connection: pgUrl });
-      await db.raw(`DROP SCHEMA ${schema} CASCADE`);
-      await db.destroy();
-    },
-  };
 }

@@ -127,7 +127,7 @@ describe('RS256: rotating the key pair', () => {
 
   test('a token whose kid names no key is refused, even when signed by the current key', async () => {
     const s = await r.step(3);
-    const id = (await s.app.services.db('auth_user').where({ username: 'alice' }).first('id')).id as number;
+    const id = (await s.app.services.db.knex('auth_user').where({ username: 'alice' }).first('id')).id as number;
     const body = { ...claims('access', id), iat: Math.floor(r.clock.ms / 1000), exp: Math.floor(r.clock.ms / 1000) + 60 };
     const unknownKid = jwtSign({ alg: 'RS256', typ: 'JWT', kid: 'no-such-key' }, body, rsaSign(fresh.privateKey));
     assertReply(await secret(s, unknownKid), 401, invalidAccess(INVALID));

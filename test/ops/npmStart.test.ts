@@ -48,7 +48,7 @@ describe('npm start and signals', () => {
           const listening = JSON.parse(await npm.waitForLine(/"msg":"listening on /)) as { pid: number };
           nodePid = listening.pid;
           assert.notEqual(nodePid, npm.child.pid);
-          await insertUser(database.db, { username: 'alice' });
+          await insertUser(database.data, { username: 'alice' });
 
           const logins = Array.from({ length: 8 }, () => login(port));
           let answered = 0;

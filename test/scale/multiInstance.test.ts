@@ -13,16 +13,16 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
+import { openDatabase, type Database } from '../../src/data/db';
 import { hashPassword } from '../../src/passwords/hashers';
-import { userRow } from '../../src/services/users';
 import { PROJECT_ROOT } from '../../src/spec';
+import { CONFIGURED_KIND, freshDatabaseUrl } from '../helpers/database';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'shared-pass-123';
 const children: ChildProcess[] = [];
 let dataDir: string;
-let db: Knex;
+let db: Database;
 let dropSchema = async () => undefined as void;
 let A: string;
 let B: string;
@@ -67,21 +67,9 @@ async function call(base: string, method: string, p: string, opts: { json?: unkn
 
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'multi-'));
-  let databaseUrl = `sqlite:${path.join(dataDir, 'db.sqlite3')}`;
-  if (process.env.TEST_DATABASE_URL) {
-    const schema = `m_${crypto.randomBytes(5).toString('hex')}`;
-    const admin = knexFactory({ client: 'pg', connection: process.env.TEST_DATABASE_URL });
-    await admin.raw(`CREATE SCHEMA ${schema}`);
-    await admin.destroy();
-    const u = new URL(process.env.TEST_DATABASE_URL);
-    u.searchParams.set('options', `-c search_path=${schema}`);
-    databaseUrl = u.toString();
-    dropSchema = async () => {
-      const a = knexFactory({ client: 'pg', connection: process.env.TEST_DATABASE_URL });
-      await a.raw(`DROP SCHEMA ${schema} CASCADE`);
-      await a.destroy();
-    };
-  }
+  const fresh = await freshDatabaseUrl(CONFIGURED_KIND, dataDir);
+  const databaseUrl = fresh.databaseUrl;
+  dropSchema = fresh.drop;
   const env = {
     DATA_DIR: dataDir,
     DATABASE_URL: databaseUrl,
@@ -95,12 +83,11 @@ before(async () => {
   };
   A = await startInstance(env);
   B = await startInstance(env);
-  db = databaseUrl.startsWith('sqlite:')
-    ? knexFactory({ client: 'better-sqlite3', connection: { filename: databaseUrl.slice(7) }, useNullAsDefault: true })
-    : knexFactory({ client: 'pg', connection: { connectionString: databaseUrl } });
+  // The users, written through the data layer as the instances would write them.
+  db = openDatabase(databaseUrl);
   const hash = await hashPassword(PASSWORD);
   for (const username of ['ann', 'bob', 'cid']) {
-    await db('auth_user').insert(userRow({ username, password: hash, email: `${username}@example.com`, dateJoined: Date.now() }));
+    await db.users.create({ username, password: hash, email: `${username}@example.com`, dateJoined: Date.now() });
   }
 });
 

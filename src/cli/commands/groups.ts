@@ -1,5 +1,6 @@
 /** creategroup, addtogroup and removefromgroup: auth_group and auth_user_groups by name. */
-import { addMembership, getGroup, getUser, insertGroup, removeMembership } from '../accounts';
+import { GroupNameTaken } from '../../data/users';
+import { getGroup, getUser } from '../accounts';
 import { CommandError, arg } from '../args';
 import type { Command } from '../context';
 import { groupNameErrors } from '../fields';
@@ -12,7 +13,12 @@ export const creategroup: Command = {
     const name = arg(parsed, 'NAME').trim();
     const problems = groupNameErrors(name);
     if (problems.length > 0) throw new CommandError(problems.join('; '));
-    await insertGroup(await ctx.db(), name);
+    try {
+      await (await ctx.services()).db.users.createGroup(name);
+    } catch (err) {
+      if (err instanceof GroupNameTaken) throw new CommandError(`group '${name}' already exists`, { cause: err });
+      throw err;
+    }
     ctx.io.out(`Group '${name}' created.`);
   },
 };
@@ -22,10 +28,10 @@ export const addtogroup: Command = {
   positionals: [{ name: 'USER' }, { name: 'GROUP' }],
   options: {},
   async run(ctx, parsed) {
-    const db = await ctx.db();
-    const user = await getUser(db, arg(parsed, 'USER'));
-    const group = await getGroup(db, arg(parsed, 'GROUP'));
-    const added = await addMembership(db, user.id, group.id);
+    const services = await ctx.services();
+    const user = await getUser(services, arg(parsed, 'USER'));
+    const group = await getGroup(services, arg(parsed, 'GROUP'));
+    const added = await services.db.users.addMember(user.id, group.id);
     ctx.io.out(added ? `Added '${user.username}' to group '${group.name}'.` : `'${user.username}' is already in group '${group.name}'.`);
   },
 };
@@ -35,10 +41,10 @@ export const removefromgroup: Command = {
   positionals: [{ name: 'USER' }, { name: 'GROUP' }],
   options: {},
   async run(ctx, parsed) {
-    const db = await ctx.db();
-    const user = await getUser(db, arg(parsed, 'USER'));
-    const group = await getGroup(db, arg(parsed, 'GROUP'));
-    const removed = await removeMembership(db, user.id, group.id);
+    const services = await ctx.services();
+    const user = await getUser(services, arg(parsed, 'USER'));
+    const group = await getGroup(services, arg(parsed, 'GROUP'));
+    const removed = await services.db.users.removeMember(user.id, group.id);
     ctx.io.out(removed ? `Removed '${user.username}' from group '${group.name}'.` : `'${user.username}' is not in group '${group.name}'.`);
   },
 };

@@ -50,12 +50,12 @@ async function importDjangoCommand(ctx: CommandContext, parsed: Parameters<Comma
   const menu = menuTable === undefined ? null : { table: menuTable, columns: parseMenuColumns(menuColumns) };
   const dryRun = flag(parsed, 'dry-run');
   const settings = ctx.settings();
-  const db = await ctx.db();
+  const { db } = await ctx.services();
   const source = await openDjangoSource(arg(parsed, 'SOURCE'));
   let result: ImportResult | undefined;
   try {
-    await db.transaction(async (trx) => {
-      result = await importFromDjango(source, trx, {
+    await db.transaction(async (tx) => {
+      result = await importFromDjango(source, tx, {
         renumber: flag(parsed, 'renumber'),
         menu,
         now: ctx.now(),

@@ -1,5 +1,4 @@
 /** migrate: runs the pending migrations and says which (Django's output, shortened). */
-import { migrate as runMigrations } from '../../db/knex';
 import type { Command } from '../context';
 
 export const migrate: Command = {
@@ -7,7 +6,7 @@ export const migrate: Command = {
   positionals: [],
   options: {},
   async run(ctx) {
-    const ran = await runMigrations(ctx.rawDb());
+    const ran = await ctx.openDatabase().migrate();
     if (ran.length === 0) return ctx.io.out('No migrations to apply.');
     ctx.io.out('Running migrations:');
     for (const name of ran) ctx.io.out(`  Applying ${name}... OK`);

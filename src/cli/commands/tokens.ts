@@ -11,8 +11,9 @@ export const createtoken: Command = {
     reset: { type: 'boolean', short: 'r', help: "Delete the user's existing keys first." },
   },
   async run(ctx, parsed) {
-    const user = await getUser(await ctx.db(), arg(parsed, 'USER'));
-    const keys = await ctx.keys();
+    const services = await ctx.services();
+    const { keys } = services;
+    const user = await getUser(services, arg(parsed, 'USER'));
     if (flag(parsed, 'reset')) await keys.deleteAllFor(user.id);
     const key = await keys.create(user.id);
     ctx.io.out(`Generated token ${key} for user ${user.username}`);
@@ -24,7 +25,7 @@ export const flushexpiredtokens: Command = {
   positionals: [],
   options: {},
   async run(ctx) {
-    const count = await (await ctx.jwt()).flushExpired();
+    const count = await (await ctx.services()).jwt.flushExpired();
     ctx.io.out(`Deleted ${count} expired outstanding token${count === 1 ? '' : 's'}.`);
   },
 };

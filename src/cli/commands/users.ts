@@ -4,14 +4,14 @@
  * environment is validated too (Django skips validation with --noinput).
  */
 import os from 'node:os';
-import type { Db } from '../../db/knex';
+import type { UserListing } from '../../data/users';
 import { hashPassword, unusablePassword } from '../../passwords/hashers';
-import { changePassword as storeNewPassword, usernameTaken } from '../../services/users';
-import type { Settings } from '../../settings';
-import { getUser, insertUser, listUsers, USERNAME_TAKEN, type UserListing } from '../accounts';
+import type { Services } from '../../services';
+import { normalizeEmail, UsernameTaken } from '../../services/users';
+import { getUser, USERNAME_TAKEN } from '../accounts';
 import { CommandError, UsageError, flag, stringOption, type OptionSpec, type ParsedArgs } from '../args';
 import type { Command, CommandContext } from '../context';
-import { cleanUsername, emailErrors, normalizeEmail, usernameErrors } from '../fields';
+import { cleanUsername, emailErrors, usernameErrors } from '../fields';
 import { askNewPasswordStrict, askNewPasswordWithBypass, hashedPasswordFromEnv } from '../passwords';
 import { formatTable } from '../table';
 
@@ -85,7 +85,7 @@ export const listusers: Command = {
     json: { type: 'boolean', help: 'Print a JSON array instead of a table.' },
   },
   async run(ctx, parsed) {
-    const users = await listUsers(await ctx.db());
+    const users = await (await ctx.services()).db.users.listWithGroups();
     if (flag(parsed, 'json')) return ctx.io.out(JSON.stringify(users, null, 2));
     if (users.length === 0) return ctx.io.out('No users.');
     ctx.io.out(formatTable(['id', 'username', 'email', 'staff', 'superuser', 'active', 'groups'], users.map(userRow)));
@@ -103,9 +103,9 @@ interface Kind {
 
 /** createsuperuser / createuser. */
 async function createUser(ctx: CommandContext, parsed: ParsedArgs, kind: Kind): Promise<void> {
-  const db = await ctx.db();
+  const services = await ctx.services();
   const interactive = !flag(parsed, 'noinput', 'no-input');
-  const { username, email } = interactive ? await askUserFields(ctx, db, parsed) : await userFieldsFromOptions(ctx, db, parsed, kind);
+  const { username, email } = interactive ? await askUserFields(ctx, services, parsed) : await userFieldsFromOptions(ctx, services, parsed, kind);
   const attributes = { username, email };
 
   const explicitVar = stringOption(parsed, 'password-from-env');
@@ -120,24 +120,26 @@ async function createUser(ctx: CommandContext, parsed: ParsedArgs, kind: Kind): 
   }
   const usable = hash !== undefined;
 
-  await insertUser(
-    db,
-    {
+  try {
+    await services.accounts.createUser({
       username,
       email,
-      password: hash ?? unusablePassword(),
+      passwordHash: hash ?? unusablePassword(),
       isStaff: kind.superuser || flag(parsed, 'staff'),
       isSuperuser: kind.superuser,
       isActive: !flag(parsed, 'inactive'),
-    },
-    ctx.now(),
-  );
+    });
+  } catch (err) {
+    // Taken between the check and the insert.
+    if (err instanceof UsernameTaken) throw new CommandError(USERNAME_TAKEN, { cause: err });
+    throw err;
+  }
   ctx.io.out(kind.superuser ? 'Superuser created successfully.' : 'User created successfully.');
   if (!usable) ctx.io.out(`'${username}' has no usable password: set one with changepassword.`);
 }
 
 /** --noinput: the fields from the options (createsuperuser also reads SUPERUSER_USERNAME/EMAIL). */
-async function userFieldsFromOptions(ctx: CommandContext, db: Db, parsed: ParsedArgs, kind: Kind): Promise<{ username: string; email: string }> {
+async function userFieldsFromOptions(ctx: CommandContext, services: Services, parsed: ParsedArgs, kind: Kind): Promise<{ username: string; email: string }> {
   const fromEnv = (name: string) => (kind.superuser ? ctx.env[`SUPERUSER_${name}`] : undefined);
   const rawUsername = stringOption(parsed, 'username') ?? fromEnv('USERNAME');
   if (rawUsername === undefined) throw new UsageError('You must use --username with --noinput.');
@@ -146,7 +148,7 @@ async function userFieldsFromOptions(ctx: CommandContext, db: Db, parsed: Parsed
   if (rawEmail === undefined && kind.superuser) throw new UsageError('You must use --email with --noinput.');
 
   const username = cleanUsername(rawUsername);
-  const usernameProblem = await checkUsername(db, username);
+  const usernameProblem = await checkUsername(services, username);
   if (usernameProblem) throw new CommandError(usernameProblem);
   const email = normalizeEmail(rawEmail ?? '');
   const problems = emailErrors(email);
@@ -155,22 +157,22 @@ async function userFieldsFromOptions(ctx: CommandContext, db: Db, parsed: Parsed
 }
 
 /** Interactive: values given as options are used when valid; the others are asked for. */
-async function askUserFields(ctx: CommandContext, db: Db, parsed: ParsedArgs): Promise<{ username: string; email: string }> {
-  return { username: await askUsername(ctx, db, stringOption(parsed, 'username')), email: await askEmail(ctx, stringOption(parsed, 'email')) };
+async function askUserFields(ctx: CommandContext, services: Services, parsed: ParsedArgs): Promise<{ username: string; email: string }> {
+  return { username: await askUsername(ctx, services, stringOption(parsed, 'username')), email: await askEmail(ctx, stringOption(parsed, 'email')) };
 }
 
-async function askUsername(ctx: CommandContext, db: Db, given: string | undefined): Promise<string> {
+async function askUsername(ctx: CommandContext, services: Services, given: string | undefined): Promise<string> {
   if (given !== undefined) {
     const username = cleanUsername(given);
-    const problem = await checkUsername(db, username);
+    const problem = await checkUsername(services, username);
     if (!problem) return username;
     ctx.io.err(`Error: ${problem}`);
   }
-  const fallback = await defaultUsername(ctx, db);
+  const fallback = await defaultUsername(ctx, services);
   const question = fallback ? `Username (leave blank to use '${fallback}'): ` : 'Username: ';
   for (;;) {
     const username = cleanUsername(await ctx.io.prompt.ask(question)) || fallback;
-    const problem = await checkUsername(db, username);
+    const problem = await checkUsername(services, username);
     if (!problem) return username;
     ctx.io.err(`Error: ${problem}`);
   }
@@ -188,8 +190,8 @@ async function askEmail(ctx: CommandContext, given: string | undefined): Promise
 }
 
 /** Django's _validate_username: taken (in any case) first, then the field's own checks. */
-async function checkUsername(db: Db, username: string): Promise<string | null> {
-  if (username !== '' && (await usernameTaken(db, username))) return USERNAME_TAKEN;
+async function checkUsername(services: Services, username: string): Promise<string | null> {
+  if (username !== '' && (await services.accounts.usernameTaken(username))) return USERNAME_TAKEN;
   const errors = usernameErrors(username);
   return errors.length > 0 ? errors.join('; ') : null;
 }
@@ -198,13 +200,13 @@ async function checkUsername(db: Db, username: string): Promise<string | null> {
  * Django's get_default_username: the operating-system user, reduced to ASCII and lowercased,
  * or '' when it is not a valid username or is taken.
  */
-async function defaultUsername(ctx: CommandContext, db: Db): Promise<string> {
+async function defaultUsername(ctx: CommandContext, services: Services): Promise<string> {
   const name = systemUsername(ctx)
     .normalize('NFKD')
     .replace(/[^\x00-\x7f]/g, '')
     .replace(/ /g, '')
     .toLowerCase();
-  if (!name || usernameErrors(name).length > 0 || (await usernameTaken(db, name))) return '';
+  if (!name || usernameErrors(name).length > 0 || (await services.accounts.usernameTaken(name))) return '';
   return name;
 }
 
@@ -222,10 +224,10 @@ function systemUsername(ctx: CommandContext): string {
 }
 
 async function changePassword(ctx: CommandContext, parsed: ParsedArgs): Promise<void> {
-  const db = await ctx.db();
+  const services = await ctx.services();
   const name = parsed.args.USER ?? systemUsername(ctx);
   if (!name) throw new UsageError('missing argument: USER');
-  const user = await getUser(db, name);
+  const user = await getUser(services, name);
   const attributes = { username: user.username, email: user.email, first_name: user.first_name, last_name: user.last_name };
 
   const explicitVar = stringOption(parsed, 'password-from-env');
@@ -241,11 +243,7 @@ async function changePassword(ctx: CommandContext, parsed: ParsedArgs): Promise<
     if (password === null) throw new CommandError(`Aborting password change for user '${user.username}' after 3 attempts`);
     hash = await hashPassword(password);
   }
-  await storePassword(ctx, user.id, hash, ctx.settings());
+  // As the API's set_password: signed out everywhere when LOGOUT_ON_PASSWORD_CHANGE is on.
+  await services.accounts.changePassword(user.id, hash);
   ctx.io.out(`Password changed successfully for user '${user.username}'`);
-}
-
-/** Stores the new hash as the API's set_password does: signed out everywhere when LOGOUT_ON_PASSWORD_CHANGE is on. */
-async function storePassword(ctx: CommandContext, userId: number, hash: string, settings: Settings): Promise<void> {
-  await storeNewPassword({ db: await ctx.db(), jwt: await ctx.jwt(), keys: await ctx.keys() }, userId, hash, { signOut: settings.users.logoutOnPasswordChange });
 }

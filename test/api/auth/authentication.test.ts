@@ -203,7 +203,7 @@ describe('JWTAuth', () => {
     const id = await server.createUser({ username: 'ghost' });
     const pair = await server.jwtFor('ghost');
     assertReply(await server.request('GET', '/api/secret/', { jwt: pair.access }), 200, SECRET_OK);
-    await server.app.services.db('auth_user').where({ id }).delete();
+    await server.app.services.db.knex('auth_user').where({ id }).delete();
     assertReply(await server.request('GET', '/api/secret/', { jwt: pair.access }), 401, { detail: 'User not found', code: 'user_not_found' });
   });
 });
@@ -212,7 +212,7 @@ describe('deleted users', () => {
   test('a DRF key of a deleted user is "Invalid token." (the key went with the user)', async () => {
     const id = await server.createUser({ username: 'gone-token' });
     const key = await server.tokenFor('gone-token');
-    await server.app.services.db('auth_user').where({ id }).delete();
+    await server.app.services.db.knex('auth_user').where({ id }).delete();
     assertReply(await server.request('GET', '/api/secret/', { token: key }), 401, { detail: 'Invalid token.' });
   });
 });
@@ -221,14 +221,14 @@ describe('inactive users', () => {
   test('cannot use an existing DRF key: "User inactive or deleted."', async () => {
     const id = await server.createUser({ username: 'sleepy-token' });
     const key = await server.tokenFor('sleepy-token');
-    await server.app.services.db('auth_user').where({ id }).update({ is_active: false });
+    await server.app.services.db.knex('auth_user').where({ id }).update({ is_active: false });
     assertReply(await server.request('GET', '/api/secret/', { token: key }), 401, { detail: 'User inactive or deleted.' });
   });
 
   test('cannot use an existing access token: user_inactive', async () => {
     const id = await server.createUser({ username: 'sleepy-jwt' });
     const pair = await server.jwtFor('sleepy-jwt');
-    await server.app.services.db('auth_user').where({ id }).update({ is_active: false });
+    await server.app.services.db.knex('auth_user').where({ id }).update({ is_active: false });
     assertReply(await server.request('GET', '/api/secret/', { jwt: pair.access }), 401, { detail: 'User is inactive', code: 'user_inactive' });
   });
 });

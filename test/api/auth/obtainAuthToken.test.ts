@@ -39,16 +39,16 @@ test('each login issues a new key (one per device), and all of them work', async
 
 test('only the SHA-256 of a key is stored: the table holds no usable key', async () => {
   const key = (await login({ username: 'alice', password: DEFAULT_PASSWORD })).body.token as string;
-  const rows = (await server.app.services.db('authtoken_token').where({ user_id: aliceId })) as Record<string, unknown>[];
+  const rows = (await server.app.services.db.knex('authtoken_token').where({ user_id: aliceId })) as Record<string, unknown>[];
   const digest = crypto.createHash('sha256').update(key).digest('hex');
   assert.ok(rows.some((row) => row.key_hash === digest));
   for (const row of rows) assert.ok(!Object.values(row).includes(key), 'no column holds the key itself');
 });
 
 test('a successful login records last_login', async () => {
-  await server.app.services.db('auth_user').where({ id: aliceId }).update({ last_login: null });
+  await server.app.services.db.knex('auth_user').where({ id: aliceId }).update({ last_login: null });
   await login({ username: 'alice', password: DEFAULT_PASSWORD });
-  const row = await server.app.services.db('auth_user').where({ id: aliceId }).first('last_login');
+  const row = await server.app.services.db.knex('auth_user').where({ id: aliceId }).first('last_login');
   assert.ok(Number(row.last_login) > Date.now() - 60_000);
 });
 

@@ -7,7 +7,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import * as argon2 from 'argon2';
-import { userRow } from '../../../src/services/users';
 import { DEFAULT_PASSWORD, startServer, type TestServer } from '../../helpers/server';
 import { assertReply } from './jwt';
 
@@ -24,14 +23,11 @@ after(() => server.close());
 
 /** Inserts a user with a stored password hash as Django would have written it. */
 async function insertUser(username: string, encoded: string): Promise<number> {
-  const [row] = await server.app.services.db('auth_user')
-    .insert(userRow({ username, password: encoded, email: '', dateJoined: Date.now() }))
-    .returning('id');
-  return typeof row === 'object' ? (row as { id: number }).id : (row as number);
+  return (await server.app.services.db.users.create({ username, password: encoded, email: '', dateJoined: Date.now() })).id;
 }
 
 const storedHash = async (username: string): Promise<string> =>
-  (await server.app.services.db('auth_user').where({ username }).first('password')).password;
+  (await server.app.services.db.knex('auth_user').where({ username }).first('password')).password;
 
 /** Django 3.2's PBKDF2PasswordHasher: `pbkdf2_sha256$260000$<salt>$<base64 hash>`. */
 function django32Pbkdf2(password: string, salt: string): string {

@@ -42,7 +42,7 @@ test('the blacklist row points at the outstanding token', async () => {
   const pair = await server.jwtFor('alice');
   assertReply(await blacklist(pair.refresh), 200, {});
   const { jti } = decodeJwt(pair.refresh).payload;
-  const row = await server.app.services.db('token_blacklist_outstandingtoken as o')
+  const row = await server.app.services.db.knex('token_blacklist_outstandingtoken as o')
     .join('token_blacklist_blacklistedtoken as b', 'b.token_id', 'o.id')
     .where('o.jti', String(jti))
     .first('b.id');
@@ -86,7 +86,7 @@ test('a URL-encoded form and a multipart form work', async () => {
 test('a refresh token of a user deleted since can still be blacklisted (logging out after deleting the account)', async () => {
   const id = await server.createUser({ username: 'leaving' });
   const pair = await server.jwtFor('leaving');
-  await server.app.services.db('auth_user').where({ id }).delete();
+  await server.app.services.db.knex('auth_user').where({ id }).delete();
   assertReply(await blacklist(pair.refresh), 200, {});
   assertReply(await blacklist(pair.refresh), 401, BLACKLISTED);
 });

@@ -35,10 +35,10 @@ test('the key stops working at once, logout included', async () => {
 });
 
 test('the key row is deleted from the database', async () => {
-  const before = Number((await server.app.services.db('authtoken_token').count({ n: '*' }))[0].n);
+  const before = Number((await server.app.services.db.knex('authtoken_token').count({ n: '*' }))[0].n);
   const key = await server.tokenFor('bob');
   assert.equal((await server.request('POST', PATH, { token: key })).status, 204);
-  const after = Number((await server.app.services.db('authtoken_token').count({ n: '*' }))[0].n);
+  const after = Number((await server.app.services.db.knex('authtoken_token').count({ n: '*' }))[0].n);
   assert.equal(after, before);
 });
 

@@ -54,7 +54,7 @@ for (const PATH of ['/api/token/', '/auth/jwt/create/']) {
     test('every refresh token is recorded as outstanding', async () => {
       const r = await obtain({ username: 'alice', password: DEFAULT_PASSWORD });
       const { jti, exp } = decodeJwt(r.body.refresh).payload;
-      const row = await server.app.services.db('token_blacklist_outstandingtoken').where({ jti }).first();
+      const row = await server.app.services.db.knex('token_blacklist_outstandingtoken').where({ jti }).first();
       assert.ok(row, 'outstanding row');
       assert.equal(row.user_id, aliceId);
       assert.equal(Number(row.expires_at), (exp as number) * 1000);

@@ -30,7 +30,7 @@ describe('with BLACKLIST_AFTER_ROTATION on (the default here)', () => {
     assert.equal(fresh.token_type, 'refresh');
     assert.equal(fresh.user_id, old.user_id);
     assert.notEqual(fresh.jti, old.jti);
-    assert.ok(await server.app.services.db('token_blacklist_outstandingtoken').where({ jti: fresh.jti }).first());
+    assert.ok(await server.app.services.db.knex('token_blacklist_outstandingtoken').where({ jti: fresh.jti }).first());
     assertReply(await server.request('GET', '/api/secret/', { jwt: r.body.access }), 200, { message: 'Some secret message' });
   });
 

@@ -102,7 +102,7 @@ for (const PATH of ['/api/token/refresh/', '/auth/jwt/refresh/']) {
     test('an inactive user cannot refresh (simplejwt >= 5.3.1)', async () => {
       const id = await server.createUser({ username: `sleepy${PATH.length}` });
       const pair = await server.jwtFor(`sleepy${PATH.length}`);
-      await server.app.services.db('auth_user').where({ id }).update({ is_active: false });
+      await server.app.services.db.knex('auth_user').where({ id }).update({ is_active: false });
       const r = await refresh({ refresh: pair.refresh });
       assertReply(r, 401, { detail: 'No active account found for the given token.' });
       assert.equal(r.headers.get('www-authenticate'), 'Bearer realm="api"');
@@ -111,7 +111,7 @@ for (const PATH of ['/api/token/refresh/', '/auth/jwt/refresh/']) {
     test('a deleted user cannot refresh', async () => {
       const id = await server.createUser({ username: `gone${PATH.length}` });
       const pair = await server.jwtFor(`gone${PATH.length}`);
-      await server.app.services.db('auth_user').where({ id }).delete();
+      await server.app.services.db.knex('auth_user').where({ id }).delete();
       assertReply(await refresh({ refresh: pair.refresh }), 401, { detail: 'No active account found for the given token.' });
     });
   });

@@ -27,7 +27,7 @@ export interface Cast {
  */
 export async function credentials(server: TestServer, username: string): Promise<Credentials> {
   const { db, keys, jwt } = server.app.services;
-  const id = ((await db('auth_user').where({ username }).first('id')) as { id: number }).id;
+  const { id } = (await db.users.findByUsername(username))!;
   return {
     id,
     username,

@@ -170,7 +170,7 @@ test('a page_size that is not a positive integer means the default size', async 
 test('a page_size over 100 is cut to 100', async () => {
   const big = await startServer();
   try {
-    await big.app.services.db('menu_items').insert(Array.from({ length: 105 }, (_, i) => ({ title: `Dish ${i + 1}`, price_cents: 100 + i, inventory: i })));
+    await big.app.services.db.knex('menu_items').insert(Array.from({ length: 105 }, (_, i) => ({ title: `Dish ${i + 1}`, price_cents: 100 + i, inventory: i })));
     const r = await big.request('GET', '/api/menu-items?page_size=1000');
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.count, 105);

@@ -42,7 +42,7 @@ const login = (username: string, password = PASSWORD, s = server) => s.request('
 test('registration creates an inactive user and mails an activation link', async () => {
   const { username, id, link } = await register();
   assert.ok(link.startsWith('http://127.0.0.1:8000/activate/'), link);
-  const row = await server.app.services.db('auth_user').where({ id }).first();
+  const row = await server.app.services.db.knex('auth_user').where({ id }).first();
   assert.equal(Boolean(row.is_active), false);
   const r = await login(username);
   assert.equal(r.status, 400);
@@ -76,7 +76,7 @@ test('a bad uid or token is a 400 field error; the account stays inactive', asyn
   const missing = await activate({});
   assert.equal(missing.status, 400);
   assert.deepEqual(missing.body, { uid: ['This field is required.'], token: ['This field is required.'] });
-  const row = await server.app.services.db('auth_user').where({ id }).first();
+  const row = await server.app.services.db.knex('auth_user').where({ id }).first();
   assert.equal(Boolean(row.is_active), false);
 });
 
@@ -156,7 +156,7 @@ test('an activation token dies when the stored password changes (the hash is in 
   const mails = await waitForMails(server, before + 1);
   const { uid, token } = uidAndToken(mails[mails.length - 1], ACTIVATE);
   // As when an admin tool sets a new password.
-  await server.app.services.db('auth_user').where({ username: 'returning' }).update({ password: 'pbkdf2_sha256$1$x$y' });
+  await server.app.services.db.knex('auth_user').where({ username: 'returning' }).update({ password: 'pbkdf2_sha256$1$x$y' });
   const r = await activate({ uid, token });
   assert.equal(r.status, 400);
   assert.deepEqual(r.body, { token: ['Invalid token for given user.'] });

@@ -38,10 +38,10 @@ test('PUT me changes the email; a username sent is ignored', async () => {
   const r = await server.request('PUT', '/auth/users/me/', { token, json: { email: 'new@example.com', username: 'hijack' } });
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, { email: 'new@example.com', username });
-  const row = await server.app.services.db('auth_user').where({ id }).first();
+  const row = await server.app.services.db.knex('auth_user').where({ id }).first();
   assert.equal(row.username, username);
   assert.equal(row.email, 'new@example.com');
-  assert.equal(await server.app.services.db('auth_user').where({ username: 'hijack' }).first(), undefined);
+  assert.equal(await server.app.services.db.knex('auth_user').where({ username: 'hijack' }).first(), undefined);
 });
 
 test('PATCH me changes the email, also from a form-encoded body', async () => {
@@ -97,7 +97,7 @@ test('DELETE me with a wrong current_password is 400 "Invalid password." and del
   const r = await server.request('DELETE', '/auth/users/me/', { token, json: { current_password: 'not-my-password' } });
   assert.equal(r.status, 400);
   assert.deepEqual(r.body, { current_password: ['Invalid password.'] });
-  assert.ok(await server.app.services.db('auth_user').where({ id }).first());
+  assert.ok(await server.app.services.db.knex('auth_user').where({ id }).first());
 });
 
 test('DELETE me with the password is 204; the user and their keys are gone', async () => {
@@ -106,8 +106,8 @@ test('DELETE me with the password is 204; the user and their keys are gone', asy
   const r = await server.request('DELETE', '/auth/users/me/', { token, json: { current_password: DEFAULT_PASSWORD } });
   assert.equal(r.status, 204);
   assert.equal(r.text, '');
-  assert.equal(await server.app.services.db('auth_user').where({ id }).first(), undefined);
-  assert.equal((await server.app.services.db('authtoken_token').where({ user_id: id })).length, 0);
+  assert.equal(await server.app.services.db.knex('auth_user').where({ id }).first(), undefined);
+  assert.equal((await server.app.services.db.knex('authtoken_token').where({ user_id: id })).length, 0);
   const again = await server.request('GET', '/auth/users/me/', { token: other });
   assert.equal(again.status, 401);
   assert.deepEqual(again.body, { detail: 'Invalid token.' });
@@ -117,7 +117,7 @@ test('DELETE me accepts a form-encoded body', async () => {
   const { token, id } = await newUser();
   const r = await server.request('DELETE', '/auth/users/me/', { token, form: { current_password: DEFAULT_PASSWORD } });
   assert.equal(r.status, 204);
-  assert.equal(await server.app.services.db('auth_user').where({ id }).first(), undefined);
+  assert.equal(await server.app.services.db.knex('auth_user').where({ id }).first(), undefined);
 });
 
 test('after DELETE me, the JWT of the deleted user is refused as "User not found", its refresh token as blacklisted', async () => {

@@ -114,7 +114,7 @@ test('an inactive user gets no reset mail', async () => {
 
 test('a user without a usable password gets no reset mail (Django, djoser)', async () => {
   const { email, id } = await newUser(server);
-  await server.app.services.db('auth_user').where({ id }).update({ password: '!unusable-password-marker' });
+  await server.app.services.db.knex('auth_user').where({ id }).update({ password: '!unusable-password-marker' });
   const before = server.mails().length;
   assert.equal((await reset(server, email)).status, 204);
   await sleep(200);
@@ -240,7 +240,7 @@ test("a reset signs the user out everywhere: Tokens and JWTs die, last_login mov
   assert.equal(byJwt.body.code, 'token_not_valid');
   const refreshed = await server.request('POST', '/api/token/refresh/', { json: { refresh } });
   assert.equal(refreshed.status, 401);
-  const row = await server.app.services.db('auth_user').where({ id }).first();
+  const row = await server.app.services.db.knex('auth_user').where({ id }).first();
   assert.ok(Number(row.last_login) >= started);
 });
 

@@ -72,7 +72,7 @@ test("a non-admin's PUT or PATCH of someone else is 404 and changes nothing", as
     assert.equal(r.status, 404, method);
     assert.deepEqual(r.body, NOT_FOUND);
   }
-  const row = await server.app.services.db('auth_user').where({ id: bobId }).first();
+  const row = await server.app.services.db.knex('auth_user').where({ id: bobId }).first();
   assert.equal(row.email, 'bob@example.com');
 });
 
@@ -104,7 +104,7 @@ test("a non-admin's DELETE of someone else is 404, whatever the password (djoser
   const r = await server.request('DELETE', '/auth/users/bob/', { token: aliceToken, json: { current_password: DEFAULT_PASSWORD } });
   assert.equal(r.status, 404);
   assert.deepEqual(r.body, NOT_FOUND);
-  assert.ok(await server.app.services.db('auth_user').where({ id: bobId }).first());
+  assert.ok(await server.app.services.db.knex('auth_user').where({ id: bobId }).first());
 });
 
 test('DELETE of an unknown username is 404', async () => {
@@ -123,7 +123,7 @@ test("an admin's DELETE needs the admin's own password, not the target's", async
   assert.deepEqual(targets.body, { current_password: ['Invalid password.'] });
   const ok = await server.request('DELETE', '/auth/users/target/', { token: adminToken, json: { current_password: 'admin-secret-99' } });
   assert.equal(ok.status, 204);
-  assert.equal(await server.app.services.db('auth_user').where({ id: targetId }).first(), undefined);
+  assert.equal(await server.app.services.db.knex('auth_user').where({ id: targetId }).first(), undefined);
 });
 
 test('a user may DELETE themself by username with their password', async () => {
@@ -134,7 +134,7 @@ test('a user may DELETE themself by username with their password', async () => {
   assert.deepEqual(wrong.body, { current_password: ['Invalid password.'] });
   const ok = await server.request('DELETE', '/auth/users/leaver/', { token, form: { current_password: DEFAULT_PASSWORD } });
   assert.equal(ok.status, 204);
-  assert.equal(await server.app.services.db('auth_user').where({ id }).first(), undefined);
+  assert.equal(await server.app.services.db.knex('auth_user').where({ id }).first(), undefined);
   const after = await server.request('GET', '/auth/users/me/', { token });
   assert.equal(after.status, 401);
 });

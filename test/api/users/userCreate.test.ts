@@ -32,7 +32,7 @@ test('the new user is stored with a hashed password, a join date, and can log in
   const before = Date.now();
   const r = await register({ username: 'stored', password: 'fresh-basil-77' });
   assert.equal(r.status, 201);
-  const row = await server.app.services.db('auth_user').where({ id: r.body.id }).first();
+  const row = await server.app.services.db.knex('auth_user').where({ id: r.body.id }).first();
   assert.notEqual(row.password, 'fresh-basil-77');
   assert.match(row.password, /^argon2\$argon2id\$/);
   assert.ok(Number(row.date_joined) >= before && Number(row.date_joined) <= Date.now());
@@ -81,7 +81,7 @@ test('concurrent registrations of one username: one 201, the others the same 400
   );
   assert.deepEqual(replies.map((r) => r.status).sort(), [201, 400, 400, 400, 400]);
   for (const r of replies.filter((x) => x.status === 400)) assert.deepEqual(r.body, TAKEN);
-  const rows = await server.app.services.db('auth_user').whereRaw("lower(username) = 'racer'");
+  const rows = await server.app.services.db.knex('auth_user').whereRaw("lower(username) = 'racer'");
   assert.equal(rows.length, 1);
 });
 
@@ -144,7 +144,7 @@ test('a username with forbidden characters or a malformed email is refused', asy
 
 test('no user is created when registration fails', async () => {
   await register({ username: 'ghost', password: 'password' });
-  assert.equal(await server.app.services.db('auth_user').where({ username: 'ghost' }).first(), undefined);
+  assert.equal(await server.app.services.db.knex('auth_user').where({ username: 'ghost' }).first(), undefined);
 });
 
 test('an authenticated caller may register someone too; a bad token is still a 401', async () => {

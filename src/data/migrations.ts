@@ -4,7 +4,7 @@
  * epoch milliseconds in bigint columns: the same on SQLite and PostgreSQL. Prices are integer
  * cents: never a binary float.
  */
-import type { Knex } from 'knex';
+import type { Knex } from './db';
 import { usernameKey } from '../username';
 
 interface Migration {
