@@ -404,7 +404,7 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
@@ -709,7 +709,7 @@ export interface components {
             };
         };
         /** @description Invalid input: DRF field errors, or `{"detail": ...}` for a body that does not parse. */
-        FieldErrors: {
+        FieldErrorsResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -727,7 +727,7 @@ export interface components {
             };
         };
         /** @description A menu item. */
-        MenuItem: {
+        MenuItemResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -736,7 +736,7 @@ export interface components {
             };
         };
         /** @description A message. */
-        Message: {
+        MessageResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -851,7 +851,7 @@ export interface components {
             };
         };
         /** @description A user. */
-        User: {
+        UserResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -865,7 +865,7 @@ export interface components {
         /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
         RefreshCookie: string;
         UserId: number;
-        Username: string;
+        UsernameParam: string;
     };
     requestBodies: {
         AuthTokenCredentials: {
@@ -889,14 +889,14 @@ export interface components {
                 "multipart/form-data": components["schemas"]["CurrentPasswordInput"];
             };
         };
-        Email: {
+        EmailBody: {
             content: {
                 "application/json": components["schemas"]["EmailInput"];
                 "application/x-www-form-urlencoded": components["schemas"]["EmailInput"];
                 "multipart/form-data": components["schemas"]["EmailInput"];
             };
         };
-        MenuItem: {
+        MenuItemBody: {
             content: {
                 "application/json": components["schemas"]["MenuItemInput"];
                 "application/x-www-form-urlencoded": components["schemas"]["MenuItemInput"];
@@ -959,7 +959,7 @@ export interface components {
                 "multipart/form-data": components["schemas"]["UserCreateInput"];
             };
         };
-        Username: {
+        UsernameBody: {
             content: {
                 "application/json": components["schemas"]["UsernameInput"];
                 "application/x-www-form-urlencoded": components["schemas"]["UsernameInput"];
@@ -1030,7 +1030,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1067,10 +1067,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Username"];
+        requestBody: components["requestBodies"]["UsernameBody"];
         responses: {
             201: components["responses"]["Ok"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1086,10 +1086,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Username"];
+        requestBody: components["requestBodies"]["UsernameBody"];
         responses: {
             200: components["responses"]["Ok"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1125,7 +1125,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["Throttled"];
@@ -1169,7 +1169,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["MenuItem"];
+        requestBody: components["requestBodies"]["MenuItemBody"];
         responses: {
             /** @description The created item. */
             201: {
@@ -1180,7 +1180,7 @@ export interface operations {
                     "application/json": components["schemas"]["MenuItem"];
                 };
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1199,7 +1199,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["MenuItem"];
+            200: components["responses"]["MenuItemResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
@@ -1213,10 +1213,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["MenuItem"];
+        requestBody: components["requestBodies"]["MenuItemBody"];
         responses: {
-            200: components["responses"]["MenuItem"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["MenuItemResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1258,8 +1258,8 @@ export interface operations {
         };
         requestBody?: components["requestBodies"]["MenuItemPatch"];
         responses: {
-            200: components["responses"]["MenuItem"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["MenuItemResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1276,7 +1276,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1290,7 +1290,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1304,7 +1304,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1318,7 +1318,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1333,7 +1333,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Credentials"];
         responses: {
             200: components["responses"]["TokenPair"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1353,7 +1353,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Refresh"];
         responses: {
             200: components["responses"]["Empty"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1372,7 +1372,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Refresh"];
         responses: {
             200: components["responses"]["TokenRefreshed"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1388,7 +1388,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Verify"];
         responses: {
             200: components["responses"]["Empty"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1404,7 +1404,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Credentials"];
         responses: {
             200: components["responses"]["TokenPair"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1424,7 +1424,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Refresh"];
         responses: {
             200: components["responses"]["TokenRefreshed"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1440,7 +1440,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Verify"];
         responses: {
             200: components["responses"]["Empty"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1466,7 +1466,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1553,7 +1553,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserCreated"];
                 };
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1565,13 +1565,13 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["User"];
+            200: components["responses"]["UserResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
@@ -1582,14 +1582,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
         requestBody?: components["requestBodies"]["UserUpdate"];
         responses: {
-            200: components["responses"]["User"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["UserResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1602,7 +1602,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
@@ -1615,7 +1615,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1628,14 +1628,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
         requestBody?: components["requestBodies"]["UserUpdate"];
         responses: {
-            200: components["responses"]["User"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["UserResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1659,7 +1659,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1676,7 +1676,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["User"];
+            200: components["responses"]["UserResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1690,8 +1690,8 @@ export interface operations {
         };
         requestBody?: components["requestBodies"]["UserUpdate"];
         responses: {
-            200: components["responses"]["User"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["UserResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1714,7 +1714,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1730,8 +1730,8 @@ export interface operations {
         };
         requestBody?: components["requestBodies"]["UserUpdate"];
         responses: {
-            200: components["responses"]["User"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["UserResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1745,7 +1745,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Email"];
+        requestBody: components["requestBodies"]["EmailBody"];
         responses: {
             /** @description Accepted. */
             204: {
@@ -1754,7 +1754,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1777,7 +1777,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1791,7 +1791,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Email"];
+        requestBody: components["requestBodies"]["EmailBody"];
         responses: {
             /** @description Accepted. */
             204: {
@@ -1800,7 +1800,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1823,7 +1823,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1846,7 +1846,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
