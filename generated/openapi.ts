@@ -599,29 +599,35 @@ export interface components {
         };
         GroupMember: {
             email: string;
+            /** Format: int32 */
             id: number;
             username: string;
         };
         /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl */
         Jwt: string;
         MenuItem: {
+            /** Format: int32 */
             readonly id: number;
+            /** Format: int32 */
             inventory: number;
             price: components["schemas"]["Price"];
             title: string;
         };
         MenuItemInput: {
+            /** Format: int32 */
             inventory: number;
             price: components["schemas"]["Price"];
             title: string;
         };
         MenuItemPage: {
+            /** Format: int32 */
             count: number;
             next: string | null;
             previous: string | null;
             results: components["schemas"]["MenuItem"][];
         };
         MenuItemPatchInput: {
+            /** Format: int32 */
             inventory?: number;
             price?: components["schemas"]["Price"];
             title?: string;
@@ -671,6 +677,7 @@ export interface components {
         };
         UserCreated: {
             email: string;
+            /** Format: int32 */
             id: number;
             username: string;
         };
