@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public keys that verify our JWTs (empty with HS256) */
+        /**
+         * Public keys that verify our JWTs (empty with HS256)
+         * @description With RS256 or ES256, the current public key and the older ones still accepted (JWT_VERIFYING_KEY_FILES), as a JSON Web Key Set; empty with HS256, whose secret is never published.
+         */
         get: operations["jwks"];
         put?: never;
         post?: never;
@@ -48,12 +51,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users in the Manager group */
+        /**
+         * Users in the Manager group
+         * @description The members of the Manager group: `id`, `username` and `email` each.
+         */
         get: operations["managersList"];
         put?: never;
-        /** Add a user to the Manager group */
+        /**
+         * Add a user to the Manager group
+         * @description Puts the user named by `username` in the Manager group (201 `{"message": "ok"}`); 404 for an unknown username.
+         */
         post: operations["managersAdd"];
-        /** Remove a user (named in the body) from the Manager group */
+        /**
+         * Remove a user (named in the body) from the Manager group
+         * @description Takes the user named by `username` out of the Manager group (200 `{"message": "ok"}`); 404 for an unknown username.
+         */
         delete: operations["managersRemove"];
         options?: never;
         head?: never;
@@ -70,7 +82,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a user (by id) from the Manager group */
+        /**
+         * Remove a user (by id) from the Manager group
+         * @description Takes the user with this id out of the Manager group (200 `{"message": "ok"}`); 404 for an unknown id.
+         */
         delete: operations["managersRemoveById"];
         options?: never;
         head?: never;
@@ -84,7 +99,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message for the Manager group */
+        /**
+         * A message for the Manager group
+         * @description The course's group check: `{"message": "Only Manager should see this"}` for members of the Manager group; 403 for anyone else signed in.
+         */
         get: operations["managerView"];
         put?: never;
         post?: never;
@@ -107,7 +125,10 @@ export interface paths {
          */
         get: operations["menuItemsList"];
         put?: never;
-        /** Create a menu item */
+        /**
+         * Create a menu item
+         * @description A new menu item from `title`, `price` and `inventory` (DRF's ModelSerializer fields); 201 with the item and its `id`.
+         */
         post: operations["menuItemsCreate"];
         delete?: never;
         options?: never;
@@ -124,16 +145,28 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One menu item */
+        /**
+         * One menu item
+         * @description The menu item with this id; 404 `Not found.` when there is none.
+         */
         get: operations["menuItemsRetrieve"];
-        /** Replace a menu item */
+        /**
+         * Replace a menu item
+         * @description Replaces every field of the item (`title`, `price` and `inventory` are all required).
+         */
         put: operations["menuItemsUpdate"];
         post?: never;
-        /** Delete a menu item */
+        /**
+         * Delete a menu item
+         * @description Deletes the item; 204.
+         */
         delete: operations["menuItemsDestroy"];
         options?: never;
         head?: never;
-        /** Change some fields of a menu item */
+        /**
+         * Change some fields of a menu item
+         * @description Changes the fields sent and leaves the others as they are.
+         */
         patch: operations["menuItemsPartialUpdate"];
         trace?: never;
     };
@@ -144,7 +177,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message for authenticated users */
+        /**
+         * A message for authenticated users
+         * @description The course's first protected view: `{"message": "Some secret message"}` for any authenticated user.
+         */
         get: operations["secret"];
         put?: never;
         post?: never;
@@ -161,7 +197,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Throttled in the `ten` scope */
+        /**
+         * Throttled in the `ten` scope
+         * @description The course's ScopedRateThrottle example: the `ten` rate per user, shared by every operation in that scope.
+         */
         get: operations["tenCalls"];
         put?: never;
         post?: never;
@@ -178,7 +217,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Throttled per IP for anonymous callers (AnonRateThrottle) */
+        /**
+         * Throttled per IP for anonymous callers (AnonRateThrottle)
+         * @description The course's AnonRateThrottle example: anonymous callers get the `anon` rate per client IP; authenticated callers are not counted by it.
+         */
         get: operations["throttleCheck"];
         put?: never;
         post?: never;
@@ -195,7 +237,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Throttled per user (UserRateThrottle) */
+        /**
+         * Throttled per user (UserRateThrottle)
+         * @description The course's UserRateThrottle example: the `user` rate per user.
+         */
         get: operations["throttleCheckAuth"];
         put?: never;
         post?: never;
@@ -214,7 +259,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Obtain a JWT pair (simplejwt TokenObtainPairView) */
+        /**
+         * Obtain a JWT pair (simplejwt TokenObtainPairView)
+         * @description simplejwt's TokenObtainPairView: an access and a refresh token for a username and password. Wrong credentials or an inactive user: 401 `No active account found with the given credentials`.
+         */
         post: operations["tokenObtainPair"];
         delete?: never;
         options?: never;
@@ -231,7 +279,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Blacklist a refresh token */
+        /**
+         * Blacklist a refresh token
+         * @description simplejwt's TokenBlacklistView: the refresh token never works again.
+         */
         post: operations["tokenBlacklist"];
         delete?: never;
         options?: never;
@@ -268,7 +319,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check that a token is valid (and, unlike simplejwt, not blacklisted) */
+        /**
+         * Check that a token is valid (and, unlike simplejwt, not blacklisted)
+         * @description simplejwt's TokenVerifyView: 200 `{}` for a valid access or refresh token; 401 `token_not_valid` for an invalid, expired or blacklisted one.
+         */
         post: operations["tokenVerify"];
         delete?: never;
         options?: never;
@@ -285,7 +339,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Obtain a JWT pair (djoser) */
+        /**
+         * Obtain a JWT pair (djoser)
+         * @description djoser's route to simplejwt's TokenObtainPairView: the same as POST /api/token/.
+         */
         post: operations["jwtCreate"];
         delete?: never;
         options?: never;
@@ -302,7 +359,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a refresh token for a new access token (djoser) */
+        /**
+         * Exchange a refresh token for a new access token (djoser)
+         * @description djoser's route to simplejwt's TokenRefreshView: the same as POST /api/token/refresh/.
+         */
         post: operations["jwtRefresh"];
         delete?: never;
         options?: never;
@@ -319,7 +379,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check that a token is valid (djoser) */
+        /**
+         * Check that a token is valid (djoser)
+         * @description djoser's route to simplejwt's TokenVerifyView: the same as POST /api/token/verify/.
+         */
         post: operations["jwtVerify"];
         delete?: never;
         options?: never;
@@ -336,7 +399,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Obtain a DRF token (djoser) */
+        /**
+         * Obtain a DRF token (djoser)
+         * @description djoser's TokenCreateView: a new DRF key for a username and password (one per device; the other devices keep theirs). Wrong credentials or an inactive user: 400 `Unable to log in with provided credentials.`
+         */
         post: operations["tokenCreate"];
         delete?: never;
         options?: never;
@@ -353,7 +419,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete the DRF key this request was made with */
+        /**
+         * Delete the DRF key this request was made with
+         * @description djoser's TokenDestroyView: the key sent in `Authorization: Token <key>` stops working at once; the user's other keys (other devices) keep working.
+         */
         post: operations["tokenDestroy"];
         delete?: never;
         options?: never;
@@ -388,10 +457,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users (all of them for an admin, yourself otherwise) */
+        /**
+         * Users (all of them for an admin, yourself otherwise)
+         * @description djoser's UserViewSet.list: every user for an admin, a list holding only the caller otherwise.
+         */
         get: operations["userList"];
         put?: never;
-        /** Register */
+        /**
+         * Register
+         * @description djoser's UserViewSet.create: a new account. The password goes through Django's validators (length, common, numeric, similarity) and the username through Django's rules; either may refuse with 400 and their messages.
+         */
         post: operations["userCreate"];
         delete?: never;
         options?: never;
@@ -408,9 +483,15 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** A user (themself or an admin) */
+        /**
+         * A user (themself or an admin)
+         * @description djoser's UserViewSet.retrieve by username: the user themself or an admin; anyone else gets 404, as for a username that does not exist.
+         */
         get: operations["userRetrieve"];
-        /** Change a user (themself or an admin) */
+        /**
+         * Change a user (themself or an admin)
+         * @description djoser's UserViewSet.update by username: changes `email`; the user themself or an admin, 404 for anyone else.
+         */
         put: operations["userUpdate"];
         post?: never;
         /**
@@ -420,7 +501,10 @@ export interface paths {
         delete: operations["userDestroy"];
         options?: never;
         head?: never;
-        /** Change some fields of a user (themself or an admin) */
+        /**
+         * Change some fields of a user (themself or an admin)
+         * @description djoser's UserViewSet.partial_update by username: changes the fields sent; the user themself or an admin, 404 for anyone else.
+         */
         patch: operations["userPartialUpdate"];
         trace?: never;
     };
@@ -433,7 +517,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Activate an account with the mailed uid and token (when activation is on) */
+        /**
+         * Activate an account with the mailed uid and token (when activation is on)
+         * @description djoser's activation: activates the account of the uid and token mailed at registration; 403 when the account is already active.
+         */
         post: operations["activation"];
         delete?: never;
         options?: never;
@@ -448,16 +535,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current user */
+        /**
+         * The current user
+         * @description djoser's /users/me/: the caller's own account.
+         */
         get: operations["userMe"];
-        /** Change the current user */
+        /**
+         * Change the current user
+         * @description djoser's /users/me/: changes the caller's `email`; a `username` sent is ignored.
+         */
         put: operations["userMeUpdate"];
         post?: never;
-        /** Delete the current user */
+        /**
+         * Delete the current user
+         * @description djoser's /users/me/: deletes the caller's account once `current_password` is right (400 `Invalid password.` otherwise).
+         */
         delete: operations["userMeDestroy"];
         options?: never;
         head?: never;
-        /** Change some fields of the current user */
+        /**
+         * Change some fields of the current user
+         * @description djoser's /users/me/: changes the fields sent (`email`).
+         */
         patch: operations["userMePartialUpdate"];
         trace?: never;
     };
@@ -470,7 +569,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mail the activation link again (when activation is on) */
+        /**
+         * Mail the activation link again (when activation is on)
+         * @description djoser's resend_activation: mails the activation link again when the address belongs to an inactive account; 204 either way (400 when activation is off).
+         */
         post: operations["resendActivation"];
         delete?: never;
         options?: never;
@@ -487,7 +589,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with the mailed uid and token */
+        /**
+         * Set a new password with the mailed uid and token
+         * @description djoser's reset_password_confirm: sets `new_password` (through Django's validators) for the uid and token of a mailed link, and signs the user out everywhere.
+         */
         post: operations["resetPasswordConfirm"];
         delete?: never;
         options?: never;
@@ -504,7 +609,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mail a password-reset link (answers 204 whether the address is known or not) */
+        /**
+         * Mail a password-reset link (answers 204 whether the address is known or not)
+         * @description djoser's reset_password: when the address belongs to an active user, mails a link holding a uid and a token; 204 either way, so the answer tells no one whether the address is known.
+         */
         post: operations["resetPassword"];
         delete?: never;
         options?: never;
@@ -521,7 +629,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password */
+        /**
+         * Change your password
+         * @description djoser's set_password: `new_password` (through Django's validators) once `current_password` is right; password-reset links mailed before stop working.
+         */
         post: operations["setPassword"];
         delete?: never;
         options?: never;
@@ -538,7 +649,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your username */
+        /**
+         * Change your username
+         * @description djoser's set_username: `new_username` (Django's username rules, unique whatever the letter case) once `current_password` is right.
+         */
         post: operations["setUsername"];
         delete?: never;
         options?: never;
@@ -553,7 +667,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database check */
+        /**
+         * Liveness and database check
+         * @description 200 when the service and its database answer; 503 when a backing service is down. For load balancers and probes.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
