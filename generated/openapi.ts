@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public keys that verify our JWTs (empty with HS256) */
+        /**
+         * Public keys that verify our JWTs (empty with HS256)
+         * @description With RS256 or ES256, the current public key and the older ones still accepted (JWT_VERIFYING_KEY_FILES), as a JSON Web Key Set; empty with HS256, whose secret is never published.
+         */
         get: operations["jwks"];
         put?: never;
         post?: never;
@@ -48,12 +51,21 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users in the Manager group */
+        /**
+         * Users in the Manager group
+         * @description The members of the Manager group: `id`, `username` and `email` each.
+         */
         get: operations["managersList"];
         put?: never;
-        /** Add a user to the Manager group */
+        /**
+         * Add a user to the Manager group
+         * @description Puts the user named by `username` in the Manager group (201 `{"message": "ok"}`); 404 for an unknown username.
+         */
         post: operations["managersAdd"];
-        /** Remove a user (named in the body) from the Manager group */
+        /**
+         * Remove a user (named in the body) from the Manager group
+         * @description Takes the user named by `username` out of the Manager group (200 `{"message": "ok"}`); 404 for an unknown username.
+         */
         delete: operations["managersRemove"];
         options?: never;
         head?: never;
@@ -70,7 +82,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove a user (by id) from the Manager group */
+        /**
+         * Remove a user (by id) from the Manager group
+         * @description Takes the user with this id out of the Manager group (200 `{"message": "ok"}`); 404 for an unknown id.
+         */
         delete: operations["managersRemoveById"];
         options?: never;
         head?: never;
@@ -84,7 +99,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message for the Manager group */
+        /**
+         * A message for the Manager group
+         * @description The course's group check: `{"message": "Only Manager should see this"}` for members of the Manager group; 403 for anyone else signed in.
+         */
         get: operations["managerView"];
         put?: never;
         post?: never;
@@ -107,7 +125,10 @@ export interface paths {
          */
         get: operations["menuItemsList"];
         put?: never;
-        /** Create a menu item */
+        /**
+         * Create a menu item
+         * @description A new menu item from `title`, `price` and `inventory` (DRF's ModelSerializer fields); 201 with the item and its `id`.
+         */
         post: operations["menuItemsCreate"];
         delete?: never;
         options?: never;
@@ -124,16 +145,28 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** One menu item */
+        /**
+         * One menu item
+         * @description The menu item with this id; 404 `Not found.` when there is none.
+         */
         get: operations["menuItemsRetrieve"];
-        /** Replace a menu item */
+        /**
+         * Replace a menu item
+         * @description Replaces every field of the item (`title`, `price` and `inventory` are all required).
+         */
         put: operations["menuItemsUpdate"];
         post?: never;
-        /** Delete a menu item */
+        /**
+         * Delete a menu item
+         * @description Deletes the item; 204.
+         */
         delete: operations["menuItemsDestroy"];
         options?: never;
         head?: never;
-        /** Change some fields of a menu item */
+        /**
+         * Change some fields of a menu item
+         * @description Changes the fields sent and leaves the others as they are.
+         */
         patch: operations["menuItemsPartialUpdate"];
         trace?: never;
     };
@@ -144,7 +177,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A message for authenticated users */
+        /**
+         * A message for authenticated users
+         * @description The course's first protected view: `{"message": "Some secret message"}` for any authenticated user.
+         */
         get: operations["secret"];
         put?: never;
         post?: never;
@@ -161,7 +197,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Throttled in the `ten` scope */
+        /**
+         * Throttled in the `ten` scope
+         * @description The course's ScopedRateThrottle example: the `ten` rate per user, shared by every operation in that scope.
+         */
         get: operations["tenCalls"];
         put?: never;
         post?: never;
@@ -178,7 +217,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Throttled per IP for anonymous callers (AnonRateThrottle) */
+        /**
+         * Throttled per IP for anonymous callers (AnonRateThrottle)
+         * @description The course's AnonRateThrottle example: anonymous callers get the `anon` rate per client IP; authenticated callers are not counted by it.
+         */
         get: operations["throttleCheck"];
         put?: never;
         post?: never;
@@ -195,7 +237,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Throttled per user (UserRateThrottle) */
+        /**
+         * Throttled per user (UserRateThrottle)
+         * @description The course's UserRateThrottle example: the `user` rate per user.
+         */
         get: operations["throttleCheckAuth"];
         put?: never;
         post?: never;
@@ -214,7 +259,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Obtain a JWT pair (simplejwt TokenObtainPairView) */
+        /**
+         * Obtain a JWT pair (simplejwt TokenObtainPairView)
+         * @description simplejwt's TokenObtainPairView: an access and a refresh token for a username and password. Wrong credentials or an inactive user: 401 `No active account found with the given credentials`.
+         */
         post: operations["tokenObtainPair"];
         delete?: never;
         options?: never;
@@ -231,7 +279,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Blacklist a refresh token */
+        /**
+         * Blacklist a refresh token
+         * @description simplejwt's TokenBlacklistView: the refresh token never works again.
+         */
         post: operations["tokenBlacklist"];
         delete?: never;
         options?: never;
@@ -268,7 +319,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check that a token is valid (and, unlike simplejwt, not blacklisted) */
+        /**
+         * Check that a token is valid (and, unlike simplejwt, not blacklisted)
+         * @description simplejwt's TokenVerifyView: 200 `{}` for a valid access or refresh token; 401 `token_not_valid` for an invalid, expired or blacklisted one.
+         */
         post: operations["tokenVerify"];
         delete?: never;
         options?: never;
@@ -285,7 +339,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Obtain a JWT pair (djoser) */
+        /**
+         * Obtain a JWT pair (djoser)
+         * @description djoser's route to simplejwt's TokenObtainPairView: the same as POST /api/token/.
+         */
         post: operations["jwtCreate"];
         delete?: never;
         options?: never;
@@ -302,7 +359,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a refresh token for a new access token (djoser) */
+        /**
+         * Exchange a refresh token for a new access token (djoser)
+         * @description djoser's route to simplejwt's TokenRefreshView: the same as POST /api/token/refresh/.
+         */
         post: operations["jwtRefresh"];
         delete?: never;
         options?: never;
@@ -319,7 +379,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check that a token is valid (djoser) */
+        /**
+         * Check that a token is valid (djoser)
+         * @description djoser's route to simplejwt's TokenVerifyView: the same as POST /api/token/verify/.
+         */
         post: operations["jwtVerify"];
         delete?: never;
         options?: never;
@@ -336,7 +399,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Obtain a DRF token (djoser) */
+        /**
+         * Obtain a DRF token (djoser)
+         * @description djoser's TokenCreateView: a new DRF key for a username and password (one per device; the other devices keep theirs). Wrong credentials or an inactive user: 400 `Unable to log in with provided credentials.`
+         */
         post: operations["tokenCreate"];
         delete?: never;
         options?: never;
@@ -353,7 +419,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete the DRF key this request was made with */
+        /**
+         * Delete the DRF key this request was made with
+         * @description djoser's TokenDestroyView: the key sent in `Authorization: Token <key>` stops working at once; the user's other keys (other devices) keep working.
+         */
         post: operations["tokenDestroy"];
         delete?: never;
         options?: never;
@@ -388,10 +457,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Users (all of them for an admin, yourself otherwise) */
+        /**
+         * Users (all of them for an admin, yourself otherwise)
+         * @description djoser's UserViewSet.list: every user for an admin, a list holding only the caller otherwise.
+         */
         get: operations["userList"];
         put?: never;
-        /** Register */
+        /**
+         * Register
+         * @description djoser's UserViewSet.create: a new account. The password goes through Django's validators (length, common, numeric, similarity) and the username through Django's rules; either may refuse with 400 and their messages.
+         */
         post: operations["userCreate"];
         delete?: never;
         options?: never;
@@ -404,13 +479,19 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
-        /** A user (themself or an admin) */
+        /**
+         * A user (themself or an admin)
+         * @description djoser's UserViewSet.retrieve by username: the user themself or an admin; anyone else gets 404, as for a username that does not exist.
+         */
         get: operations["userRetrieve"];
-        /** Change a user (themself or an admin) */
+        /**
+         * Change a user (themself or an admin)
+         * @description djoser's UserViewSet.update by username: changes `email`; the user themself or an admin, 404 for anyone else.
+         */
         put: operations["userUpdate"];
         post?: never;
         /**
@@ -420,7 +501,10 @@ export interface paths {
         delete: operations["userDestroy"];
         options?: never;
         head?: never;
-        /** Change some fields of a user (themself or an admin) */
+        /**
+         * Change some fields of a user (themself or an admin)
+         * @description djoser's UserViewSet.partial_update by username: changes the fields sent; the user themself or an admin, 404 for anyone else.
+         */
         patch: operations["userPartialUpdate"];
         trace?: never;
     };
@@ -433,7 +517,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Activate an account with the mailed uid and token (when activation is on) */
+        /**
+         * Activate an account with the mailed uid and token (when activation is on)
+         * @description djoser's activation: activates the account of the uid and token mailed at registration; 403 when the account is already active.
+         */
         post: operations["activation"];
         delete?: never;
         options?: never;
@@ -448,16 +535,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current user */
+        /**
+         * The current user
+         * @description djoser's /users/me/: the caller's own account.
+         */
         get: operations["userMe"];
-        /** Change the current user */
+        /**
+         * Change the current user
+         * @description djoser's /users/me/: changes the caller's `email`; a `username` sent is ignored.
+         */
         put: operations["userMeUpdate"];
         post?: never;
-        /** Delete the current user */
+        /**
+         * Delete the current user
+         * @description djoser's /users/me/: deletes the caller's account once `current_password` is right (400 `Invalid password.` otherwise).
+         */
         delete: operations["userMeDestroy"];
         options?: never;
         head?: never;
-        /** Change some fields of the current user */
+        /**
+         * Change some fields of the current user
+         * @description djoser's /users/me/: changes the fields sent (`email`).
+         */
         patch: operations["userMePartialUpdate"];
         trace?: never;
     };
@@ -470,7 +569,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mail the activation link again (when activation is on) */
+        /**
+         * Mail the activation link again (when activation is on)
+         * @description djoser's resend_activation: mails the activation link again when the address belongs to an inactive account; 204 either way (400 when activation is off).
+         */
         post: operations["resendActivation"];
         delete?: never;
         options?: never;
@@ -487,7 +589,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Set a new password with the mailed uid and token */
+        /**
+         * Set a new password with the mailed uid and token
+         * @description djoser's reset_password_confirm: sets `new_password` (through Django's validators) for the uid and token of a mailed link, and signs the user out everywhere.
+         */
         post: operations["resetPasswordConfirm"];
         delete?: never;
         options?: never;
@@ -504,7 +609,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mail a password-reset link (answers 204 whether the address is known or not) */
+        /**
+         * Mail a password-reset link (answers 204 whether the address is known or not)
+         * @description djoser's reset_password: when the address belongs to an active user, mails a link holding a uid and a token; 204 either way, so the answer tells no one whether the address is known.
+         */
         post: operations["resetPassword"];
         delete?: never;
         options?: never;
@@ -521,7 +629,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your password */
+        /**
+         * Change your password
+         * @description djoser's set_password: `new_password` (through Django's validators) once `current_password` is right; password-reset links mailed before stop working.
+         */
         post: operations["setPassword"];
         delete?: never;
         options?: never;
@@ -538,7 +649,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change your username */
+        /**
+         * Change your username
+         * @description djoser's set_username: `new_username` (Django's username rules, unique whatever the letter case) once `current_password` is right.
+         */
         post: operations["setUsername"];
         delete?: never;
         options?: never;
@@ -553,7 +667,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database check */
+        /**
+         * Liveness and database check
+         * @description 200 when the service and its database answer; 503 when a backing service is down. For load balancers and probes.
+         */
         get: operations["healthz"];
         put?: never;
         post?: never;
@@ -599,29 +716,35 @@ export interface components {
         };
         GroupMember: {
             email: string;
+            /** Format: int32 */
             id: number;
             username: string;
         };
         /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl */
         Jwt: string;
         MenuItem: {
+            /** Format: int32 */
             readonly id: number;
+            /** Format: int32 */
             inventory: number;
             price: components["schemas"]["Price"];
             title: string;
         };
         MenuItemInput: {
+            /** Format: int32 */
             inventory: number;
             price: components["schemas"]["Price"];
             title: string;
         };
         MenuItemPage: {
+            /** Format: int32 */
             count: number;
             next: string | null;
             previous: string | null;
             results: components["schemas"]["MenuItem"][];
         };
         MenuItemPatchInput: {
+            /** Format: int32 */
             inventory?: number;
             price?: components["schemas"]["Price"];
             title?: string;
@@ -671,6 +794,7 @@ export interface components {
         };
         UserCreated: {
             email: string;
+            /** Format: int32 */
             id: number;
             username: string;
         };
@@ -709,7 +833,7 @@ export interface components {
             };
         };
         /** @description Invalid input: DRF field errors, or `{"detail": ...}` for a body that does not parse. */
-        FieldErrors: {
+        FieldErrorsResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -727,7 +851,7 @@ export interface components {
             };
         };
         /** @description A menu item. */
-        MenuItem: {
+        MenuItemResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -736,7 +860,7 @@ export interface components {
             };
         };
         /** @description A message. */
-        Message: {
+        MessageResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -851,7 +975,7 @@ export interface components {
             };
         };
         /** @description A user. */
-        User: {
+        UserResponse: {
             headers: {
                 [name: string]: unknown;
             };
@@ -865,7 +989,7 @@ export interface components {
         /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
         RefreshCookie: string;
         UserId: number;
-        Username: string;
+        UsernameParam: string;
     };
     requestBodies: {
         AuthTokenCredentials: {
@@ -889,14 +1013,14 @@ export interface components {
                 "multipart/form-data": components["schemas"]["CurrentPasswordInput"];
             };
         };
-        Email: {
+        EmailBody: {
             content: {
                 "application/json": components["schemas"]["EmailInput"];
                 "application/x-www-form-urlencoded": components["schemas"]["EmailInput"];
                 "multipart/form-data": components["schemas"]["EmailInput"];
             };
         };
-        MenuItem: {
+        MenuItemBody: {
             content: {
                 "application/json": components["schemas"]["MenuItemInput"];
                 "application/x-www-form-urlencoded": components["schemas"]["MenuItemInput"];
@@ -959,7 +1083,7 @@ export interface components {
                 "multipart/form-data": components["schemas"]["UserCreateInput"];
             };
         };
-        Username: {
+        UsernameBody: {
             content: {
                 "application/json": components["schemas"]["UsernameInput"];
                 "application/x-www-form-urlencoded": components["schemas"]["UsernameInput"];
@@ -1030,7 +1154,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1067,10 +1191,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Username"];
+        requestBody: components["requestBodies"]["UsernameBody"];
         responses: {
             201: components["responses"]["Ok"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1086,10 +1210,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Username"];
+        requestBody: components["requestBodies"]["UsernameBody"];
         responses: {
             200: components["responses"]["Ok"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1125,7 +1249,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["Throttled"];
@@ -1169,7 +1293,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["MenuItem"];
+        requestBody: components["requestBodies"]["MenuItemBody"];
         responses: {
             /** @description The created item. */
             201: {
@@ -1180,7 +1304,7 @@ export interface operations {
                     "application/json": components["schemas"]["MenuItem"];
                 };
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1199,7 +1323,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["MenuItem"];
+            200: components["responses"]["MenuItemResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
@@ -1213,10 +1337,10 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["MenuItem"];
+        requestBody: components["requestBodies"]["MenuItemBody"];
         responses: {
-            200: components["responses"]["MenuItem"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["MenuItemResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1258,8 +1382,8 @@ export interface operations {
         };
         requestBody?: components["requestBodies"]["MenuItemPatch"];
         responses: {
-            200: components["responses"]["MenuItem"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["MenuItemResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1276,7 +1400,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1290,7 +1414,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1304,7 +1428,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1318,7 +1442,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["Message"];
+            200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1333,7 +1457,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Credentials"];
         responses: {
             200: components["responses"]["TokenPair"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1353,7 +1477,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Refresh"];
         responses: {
             200: components["responses"]["Empty"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1372,7 +1496,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Refresh"];
         responses: {
             200: components["responses"]["TokenRefreshed"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1388,7 +1512,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Verify"];
         responses: {
             200: components["responses"]["Empty"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1404,7 +1528,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Credentials"];
         responses: {
             200: components["responses"]["TokenPair"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1424,7 +1548,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Refresh"];
         responses: {
             200: components["responses"]["TokenRefreshed"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1440,7 +1564,7 @@ export interface operations {
         requestBody: components["requestBodies"]["Verify"];
         responses: {
             200: components["responses"]["Empty"];
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1466,7 +1590,7 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1553,7 +1677,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserCreated"];
                 };
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1565,13 +1689,13 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["User"];
+            200: components["responses"]["UserResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
@@ -1582,14 +1706,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
         requestBody?: components["requestBodies"]["UserUpdate"];
         responses: {
-            200: components["responses"]["User"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["UserResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1602,7 +1726,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
@@ -1615,7 +1739,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1628,14 +1752,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                username: components["parameters"]["Username"];
+                username: components["parameters"]["UsernameParam"];
             };
             cookie?: never;
         };
         requestBody?: components["requestBodies"]["UserUpdate"];
         responses: {
-            200: components["responses"]["User"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["UserResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1659,7 +1783,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1676,7 +1800,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            200: components["responses"]["User"];
+            200: components["responses"]["UserResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
         };
@@ -1690,8 +1814,8 @@ export interface operations {
         };
         requestBody?: components["requestBodies"]["UserUpdate"];
         responses: {
-            200: components["responses"]["User"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["UserResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1714,7 +1838,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1730,8 +1854,8 @@ export interface operations {
         };
         requestBody?: components["requestBodies"]["UserUpdate"];
         responses: {
-            200: components["responses"]["User"];
-            400: components["responses"]["FieldErrors"];
+            200: components["responses"]["UserResponse"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1745,7 +1869,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Email"];
+        requestBody: components["requestBodies"]["EmailBody"];
         responses: {
             /** @description Accepted. */
             204: {
@@ -1754,7 +1878,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1777,7 +1901,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1791,7 +1915,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: components["requestBodies"]["Email"];
+        requestBody: components["requestBodies"]["EmailBody"];
         responses: {
             /** @description Accepted. */
             204: {
@@ -1800,7 +1924,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1823,7 +1947,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1846,7 +1970,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            400: components["responses"]["FieldErrors"];
+            400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

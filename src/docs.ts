@@ -32,12 +32,23 @@ const PAGE = `<!doctype html>
 `;
 
 // In a file of its own so the Content-Security-Policy needs no 'unsafe-inline' for scripts.
+// TokenAuth is an apiKey whose value is the whole Authorization header (`Token <key>`); a
+// person who pastes the bare 40-hex DRF key gets the `Token ` prefix added to the request
+// (#15 item 2). Any other value (`Token …`, `Bearer …`) is sent as it is.
 const INIT = `window.ui = SwaggerUIBundle({
   url: '/openapi.json',
   dom_id: '#swagger-ui',
   deepLinking: true,
   persistAuthorization: true,
   tryItOutEnabled: true,
+  requestInterceptor: function (req) {
+    var headers = req.headers || {};
+    Object.keys(headers).forEach(function (name) {
+      var value = String(headers[name]).trim();
+      if (name.toLowerCase() === 'authorization' && /^[0-9a-f]{40}$/i.test(value)) headers[name] = 'Token ' + value;
+    });
+    return req;
+  },
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
   layout: 'StandaloneLayout'
 });

@@ -212,6 +212,8 @@ export function validationError(errors: readonly ErrorObject[]): NotFound | Vali
     }
     const field = e.keyword === 'required' ? String((e.params as { missingProperty: string }).missingProperty) : rest[0] ?? where ?? 'non_field_errors';
     if (blocking.has(field)) continue;
+    // A decimal's maxLength is DRF's MAX_STRING_LENGTH: x-decimal reports it in DRF's words.
+    if (e.keyword === 'maxLength' && (e.parentSchema as Schema | undefined)?.[X_DECIMAL.name]) continue;
     const msg = message(e);
     if (FIRST_ONLY.has(e.keyword)) {
       blocking.add(field);

@@ -33,10 +33,12 @@ after(async () => {
   await server?.close();
 });
 
-test('in Swagger UI a person authorizes with a DRF key and calls GET /api/secret/, with no CSP violation', async () => {
-  await server.createUser({ username: 'docs-user' });
-  const key = await server.tokenFor('docs-user');
-
+/**
+ * In a fresh browser context: opens /docs, authorizes TokenAuth with `value` as typed into the
+ * dialog, tries out GET /api/secret/ and checks it answered 200 with the key sent as
+ * `Authorization: Token <key>`, with no CSP violation and no error in the page.
+ */
+async function callSecretWithTokenAuth(value: string, key: string, screenshot: string): Promise<void> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1600 } });
   const page = await context.newPage();
   page.setDefaultTimeout(15_000);
@@ -58,10 +60,10 @@ test('in Swagger UI a person authorizes with a DRF key and calls GET /api/secret
     assert.equal(docs?.status(), 200);
     assert.match((await docs?.headerValue('content-security-policy')) ?? '', /script-src 'self'/);
 
-    // Authorize with the TokenAuth (apiKey) scheme: the value is the whole header, `Token <key>`.
+    // Authorize with the TokenAuth (apiKey) scheme: its value is the whole header.
     await page.getByRole('button', { name: 'Authorize', exact: true }).first().click();
     const tokenAuth = page.locator('.auth-container').filter({ hasText: 'TokenAuth' });
-    await tokenAuth.locator('input').fill(`Token ${key}`);
+    await tokenAuth.locator('input').fill(value);
     // The modal's buttons carry aria-labels ("Apply credentials", ...): find them by their text.
     await tokenAuth.locator('button', { hasText: 'Authorize' }).click();
     await tokenAuth.locator('button', { hasText: 'Logout' }).waitFor();
@@ -82,12 +84,12 @@ test('in Swagger UI a person authorizes with a DRF key and calls GET /api/secret
     // The request the page made carried the key.
     assert.match(await op.locator('.curl-command').innerText(), new RegExp(`Authorization: Token ${key}`));
 
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
     await op.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: SCREENSHOT });
+    await page.screenshot({ path: screenshot });
   } catch (err) {
-    fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT.replace(/\.png$/, '-failure.png'), fullPage: true }).catch(() => undefined);
+    fs.mkdirSync(path.dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot.replace(/\.png$/, '-failure.png'), fullPage: true }).catch(() => undefined);
     // What the page saw says more than a timeout does (a request blocked by the CSP, say).
     const seen = [...consoleErrors, ...pageErrors].map((t) => `\n  page: ${t}`).join('');
     throw Object.assign(new Error(`${(err as Error).message}${seen}`, { cause: err }), { stack: (err as Error).stack });
@@ -102,4 +104,18 @@ test('in Swagger UI a person authorizes with a DRF key and calls GET /api/secret
   // The page's calls went to the server directly: the helper's request() reports any answer
   // that broke the spec since the last one.
   await server.request('GET', '/healthz');
+}
+
+test('in Swagger UI a person authorizes with a DRF key and calls GET /api/secret/, with no CSP violation', async () => {
+  await server.createUser({ username: 'docs-user' });
+  const key = await server.tokenFor('docs-user');
+  await callSecretWithTokenAuth(`Token ${key}`, key, SCREENSHOT);
+});
+
+test('in Swagger UI the bare 40-hex DRF key will do for TokenAuth: the page adds the `Token ` prefix (#15 item 2)', async () => {
+  await server.createUser({ username: 'docs-bare' });
+  const key = await server.tokenFor('docs-bare');
+  // Without the prefix the server sees no DRF scheme in the header: the caller is anonymous, 401.
+  assert.equal((await server.request('GET', '/api/secret/', { headers: { authorization: key } })).status, 401);
+  await callSecretWithTokenAuth(key, key, SCREENSHOT.replace(/\.png$/, '-bare-key.png'));
 });
