@@ -75,6 +75,9 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
   }
 }
 
+/** An unmatched path is logged up to this many characters (a request line may be 16 kB long). */
+const MAX_LOGGED_PATH = 256;
+
 /**
  * The error boundary: every error becomes DRF's JSON; unexpected ones are logged with a stack.
  * Once the app drains, answers also tell the client to close the connection (the headers are
@@ -100,10 +103,23 @@ function recover(api: Api, log: Logger, draining: { readonly now: boolean }, obs
     if (observe && operationId) observe({ operationId, status: ctx.status, body: ctx.body });
     if (logging) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const user = api.userId(ctx);
-      // The operation, never the path itself: a path can carry a secret (a reset link's
-      // token, a username), and an unmatched one says nothing worth keeping.
-      log.info({ reqId: id, method: ctx.method, operation: operationId, status: ctx.status, ms: Math.round(ms * 10) / 10, user }, 'request');
+      // A matched request is logged by its operation and route template, never by the path
+      // as sent (a reset link's path carries its token); an unmatched one by its path, which
+      // names nothing of ours. Never the query string: it may hold a token or an e-mail.
+      log.info(
+        {
+          reqId: id,
+          method: ctx.method,
+          operation: operationId,
+          route: api.route(ctx),
+          path: operationId ? undefined : ctx.path.slice(0, MAX_LOGGED_PATH),
+          status: ctx.status,
+          ms: Math.round(ms * 10) / 10,
+          user: api.userId(ctx),
+          ip: api.clientAddress(ctx),
+        },
+        'request',
+      );
     }
   };
 }
