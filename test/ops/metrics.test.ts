@@ -48,7 +48,7 @@ describe('/metrics', () => {
   test('after known traffic the counters are exactly that traffic; the public port answers 404 at /metrics', async () => {
     const dir = tempDir('metrics');
     const [port, metricsPort] = [await freePort(), await freePort()];
-    const server = runSource('main', { DATA_DIR: dir, PORT: String(port), METRICS_PORT: String(metricsPort), THROTTLE_RATES: 'anon=2/minute' }, dir);
+    const server = runSource('main', { DATA_DIR: dir, PORT: String(port), METRICS_PORT: String(metricsPort), THROTTLE_RATES: 'anon=2/minute,login=1/minute' }, dir);
     const base = `http://127.0.0.1:${port}`;
     try {
       await server.waitForLine(/"msg":"listening on /);
@@ -61,6 +61,9 @@ describe('/metrics', () => {
       assert.equal(await get(`${base}/api/menu-items`, { authorization: 'Bearer not.a.jwt' }), 401);
       // anon=2/minute: the third anonymous request is refused by scope anon.
       assert.deepEqual([await get(`${base}/api/throttle-check`), await get(`${base}/api/throttle-check`), await get(`${base}/api/throttle-check`)], [200, 200, 429]);
+      // login=1/minute: a wrong password keeps its point, so the next check is refused by the login guard.
+      const login = () => fetch(`${base}/auth/token/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody', password: 'wrong-password-1' }) }).then(async (r) => (await r.arrayBuffer(), r.status));
+      assert.deepEqual([await login(), await login()], [400, 429]);
       assert.equal(await get(`${base}/metrics`), 404, 'the public port does not serve the metrics');
 
       const { samples, text } = await scrape(metricsPort);
@@ -75,6 +78,9 @@ describe('/metrics', () => {
       assert.equal(valueOf(samples, 'littlelemon_auth_failures_total', { scheme: 'TokenAuth', reason: 'invalid_token' }), 2);
       assert.equal(valueOf(samples, 'littlelemon_auth_failures_total', { scheme: 'JWTAuth', reason: 'token_not_valid' }), 1);
       assert.equal(valueOf(samples, 'littlelemon_throttle_refusals_total', { scope: 'anon' }), 1);
+      assert.equal(valueOf(samples, 'littlelemon_throttle_refusals_total', { scope: 'login' }), 1);
+      assert.equal(valueOf(samples, 'littlelemon_throttle_refusals_total', { scope: 'login_username' }), undefined);
+      assert.equal(requests({ operationId: 'tokenCreate', method: 'POST', status: '429' }), 1);
       assert.equal(valueOf(samples, 'littlelemon_password_hashes_running'), 0);
       assert.equal(valueOf(samples, 'littlelemon_password_hashes_queued'), 0);
       assert.equal(valueOf(samples, 'littlelemon_db_pool_connections_in_use', { pool: 'main' }), 0);
