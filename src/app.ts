@@ -82,6 +82,22 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
 
 /** An unmatched path is logged up to this many characters (a request line may be 16 kB long). */
 const MAX_LOGGED_PATH = 256;
+/** A path segment logged as it is: a short word. Anything else may be a secret and is logged as `*`. */
+const PLAIN_SEGMENT = /^[A-Za-z._~-]{1,32}$/;
+
+/**
+ * An unmatched path as the log may keep it: no query string (Koa's ctx.path has none), and each
+ * segment that is not a short word (a digit, a percent-escape, or over 32 characters) as `*`.
+ * An unmatched path can still carry a secret: the front end's reset link
+ * (`password/reset/confirm/<uid>/<token>`) opened on the API itself, a key pasted into a URL.
+ */
+export function loggablePath(path: string): string {
+  return path
+    .slice(0, MAX_LOGGED_PATH)
+    .split('/')
+    .map((segment) => (segment === '' || PLAIN_SEGMENT.test(segment) ? segment : '*'))
+    .join('/');
+}
 
 /**
  * The error boundary: every error becomes DRF's JSON; unexpected ones are logged with a stack.
@@ -112,15 +128,15 @@ function recover(api: Api, log: Logger, metrics: Metrics | null, draining: { rea
     if (metrics) metrics.observe(operationId ?? UNMATCHED, ctx.method, ctx.status, ms / 1000);
     if (logging) {
       // A matched request is logged by its operation and route template, never by the path
-      // as sent (a reset link's path carries its token); an unmatched one by its path, which
-      // names nothing of ours. Never the query string: it may hold a token or an e-mail.
+      // as sent (its parameters may be personal); an unmatched one by its path, every segment
+      // that could be a secret masked (loggablePath). Never the query string.
       log.info(
         {
           reqId: id,
           method: ctx.method,
           operation: operationId,
           route: api.route(ctx),
-          path: operationId ? undefined : ctx.path.slice(0, MAX_LOGGED_PATH),
+          path: operationId ? undefined : loggablePath(ctx.path),
           status: ctx.status,
           ms: Math.round(ms * 10) / 10,
           user: api.userId(ctx),

@@ -95,6 +95,11 @@ describe('the request log line', () => {
       const lost = await fetch(`${base}/no/such/place?token=${key}`);
       assert.equal(lost.status, 404);
       const lostId = lost.headers.get('x-request-id') as string;
+      // Unmatched, a secret in the path itself: the front end's reset link opened on the API, a key pasted into a URL.
+      const resetToken = 'c1ax5e-0123456789abcdef0123456789abcdef';
+      const reset = await fetch(`${base}/password/reset/confirm/MQ/${resetToken}`);
+      const pasted = await fetch(`${base}/api/${key}/`);
+      assert.deepEqual([reset.status, pasted.status], [404, 404]);
 
       const lineOf = async (id: string) => {
         await server.waitForLine(new RegExp(`"reqId":"${id}"`));
@@ -119,7 +124,11 @@ describe('the request log line', () => {
       assert.equal(unmatched.user, undefined);
       assert.equal(unmatched.ip, '127.0.0.1');
 
+      assert.equal((await lineOf(reset.headers.get('x-request-id') as string)).path, '/password/reset/confirm/MQ/*', 'a segment that is not a short word is masked');
+      assert.equal((await lineOf(pasted.headers.get('x-request-id') as string)).path, '/api/*/');
+
       const everything = [...server.stdout, ...server.stderr].join('\n');
+      assert.ok(!everything.includes(resetToken), 'the reset token is never logged');
       assert.ok(!everything.includes(key), 'the token is never logged');
       assert.ok(!everything.includes(password), 'the password is never logged');
       assert.ok(!everything.includes('secret_query'), 'no query string is logged');
