@@ -668,10 +668,30 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness and database check
-         * @description 200 when the service and its database answer; 503 when a backing service is down. For load balancers and probes.
+         * Liveness
+         * @description The process is up and its event loop answers. It does no I/O, so a database or Redis that is down does not fail it: a process manager that restarts on a failed liveness check would only restart a healthy process. Whether the service can do its work is `/readyz`.
          */
         get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Whether the service can do its work: the database answers a query and, when REDIS_URL is set, Redis answers a PING (each within 2 seconds). 503 says which is down; a load balancer sends no traffic to an instance that is not ready. Not counted by any throttle.
+         */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -762,6 +782,13 @@ export interface components {
          * @example 5.50
          */
         Price: string;
+        /** @description Each backing service, `ok` or `down`; `redis` only when REDIS_URL is set. */
+        ReadinessChecks: {
+            /** @enum {string} */
+            database: "ok" | "down";
+            /** @enum {string} */
+            redis?: "ok" | "down";
+        };
         /** @description `refresh` is required, unless JWT_REFRESH_COOKIE is on and the `refresh_token` cookie carries it. */
         RefreshInput: {
             refresh?: string;
@@ -891,15 +918,6 @@ export interface components {
         };
         /** @description The request body is over the configured limit (BODY_LIMIT). */
         PayloadTooLarge: {
-            headers: {
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["Detail"];
-            };
-        };
-        /** @description A backing service is down. */
-        ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
             };
@@ -1986,7 +2004,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The service and its database answer. */
+            /** @description The process answers. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1998,7 +2016,45 @@ export interface operations {
                     };
                 };
             };
-            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every backing service answers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: components["schemas"]["ReadinessChecks"];
+                        /** @enum {string} */
+                        status: "ready";
+                    };
+                };
+            };
+            /** @description A backing service is down; `checks` says which. Retry-After says when to ask again. */
+            503: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checks: components["schemas"]["ReadinessChecks"];
+                        detail: string;
+                        /** @enum {string} */
+                        status: "unavailable";
+                    };
+                };
+            };
         };
     };
 }

@@ -13,6 +13,7 @@ import helmet from 'helmet';
 import { createApi, type Api } from './api';
 import { handlers } from './handlers';
 import { createLogger, type Logger } from './log';
+import { Metrics, UNMATCHED } from './metrics';
 import { render } from './render';
 import { createServices, type Services } from './services';
 import type { Settings } from './settings';
@@ -38,6 +39,8 @@ export interface App {
   readonly koa: Koa;
   readonly services: Services;
   readonly api: Api;
+  /** The app's metrics when METRICS_PORT is set (main.ts serves them on their own listener), else null. */
+  readonly metrics: Metrics | null;
   /** From now on every answer says Connection: close (the server is shutting down). */
   drain(): void;
   /** Closes the database and Redis connections. */
@@ -54,7 +57,8 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
     const koa = new Koa();
     koa.silent = true; // errors are logged by `recover`, once
     const draining = { now: false };
-    koa.use(recover(api, log, draining, options.observeResponse));
+    const metrics = settings.metricsPort === null ? null : new Metrics({ pools: () => services.db.pools(), redis: services.redis });
+    koa.use(recover(api, log, metrics, draining, options.observeResponse));
     koa.use(securityHeaders());
     koa.use(allowedHosts(settings.allowedHosts, settings.numProxies));
     if (settings.corsAllowedOrigins.length) koa.use(corsFor(settings.corsAllowedOrigins));
@@ -64,6 +68,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
       koa,
       services,
       api,
+      metrics,
       drain() {
         draining.now = true;
       },
@@ -75,21 +80,41 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
   }
 }
 
+/** An unmatched path is logged up to this many characters (a request line may be 16 kB long). */
+const MAX_LOGGED_PATH = 256;
+/** A path segment logged as it is: a short word. Anything else may be a secret and is logged as `*`. */
+const PLAIN_SEGMENT = /^[A-Za-z._~-]{1,32}$/;
+
+/**
+ * An unmatched path as the log may keep it: no query string (Koa's ctx.path has none), and each
+ * segment that is not a short word (a digit, a percent-escape, or over 32 characters) as `*`.
+ * An unmatched path can still carry a secret: the front end's reset link
+ * (`password/reset/confirm/<uid>/<token>`) opened on the API itself, a key pasted into a URL.
+ */
+export function loggablePath(path: string): string {
+  return path
+    .slice(0, MAX_LOGGED_PATH)
+    .split('/')
+    .map((segment) => (segment === '' || PLAIN_SEGMENT.test(segment) ? segment : '*'))
+    .join('/');
+}
+
 /**
  * The error boundary: every error becomes DRF's JSON; unexpected ones are logged with a stack.
  * Once the app drains, answers also tell the client to close the connection (the headers are
  * written after this returns, so requests already in flight get it too).
  */
-function recover(api: Api, log: Logger, draining: { readonly now: boolean }, observe?: (r: ObservedResponse) => void) {
+function recover(api: Api, log: Logger, metrics: Metrics | null, draining: { readonly now: boolean }, observe?: (r: ObservedResponse) => void) {
   return async function recover(ctx: Context, next: Next): Promise<void> {
     const logging = log.isLevelEnabled('info');
-    const started = logging ? process.hrtime.bigint() : 0n;
+    const started = logging || metrics ? process.hrtime.bigint() : 0n;
     const id = crypto.randomUUID();
     ctx.res.setHeader('X-Request-Id', id);
     try {
       await next();
     } catch (err) {
       const out = render(err, api.authenticateHeader(ctx));
+      if (metrics) metrics.refused(err);
       if (out.unexpected) log.error({ err, reqId: id, method: ctx.method, operation: api.operationId(ctx) }, 'unhandled error');
       ctx.status = out.status;
       ctx.set(out.headers);
@@ -98,12 +123,27 @@ function recover(api: Api, log: Logger, draining: { readonly now: boolean }, obs
     if (draining.now) ctx.res.shouldKeepAlive = false;
     const operationId = api.operationId(ctx);
     if (observe && operationId) observe({ operationId, status: ctx.status, body: ctx.body });
+    if (!logging && !metrics) return;
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (metrics) metrics.observe(operationId ?? UNMATCHED, ctx.method, ctx.status, ms / 1000);
     if (logging) {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const user = api.userId(ctx);
-      // The operation, never the path itself: a path can carry a secret (a reset link's
-      // token, a username), and an unmatched one says nothing worth keeping.
-      log.info({ reqId: id, method: ctx.method, operation: operationId, status: ctx.status, ms: Math.round(ms * 10) / 10, user }, 'request');
+      // A matched request is logged by its operation and route template, never by the path
+      // as sent (its parameters may be personal); an unmatched one by its path, every segment
+      // that could be a secret masked (loggablePath). Never the query string.
+      log.info(
+        {
+          reqId: id,
+          method: ctx.method,
+          operation: operationId,
+          route: api.route(ctx),
+          path: operationId ? undefined : loggablePath(ctx.path),
+          status: ctx.status,
+          ms: Math.round(ms * 10) / 10,
+          user: api.userId(ctx),
+          ip: api.clientAddress(ctx),
+        },
+        'request',
+      );
     }
   };
 }

@@ -11,6 +11,8 @@ import cluster, { type Worker } from 'node:cluster';
 import os from 'node:os';
 import { ImproperlyConfigured } from './errors';
 import { createLogger } from './log';
+import { clusterScrape, createMetricsServer } from './metrics';
+import { listen, METRICS_NAMES } from './server';
 import { createServices } from './services';
 import { loadDotEnv, loadSettings } from './settings';
 import { warnIfStale } from './stale';
@@ -75,6 +77,13 @@ async function primary(): Promise<void> {
   await (await createServices(settings, { logger: log, redis: false })).close();
   if (!settings.redisUrl) log.warn('REDIS_URL is not set: each worker keeps its own throttle counters');
   warnIfStale(log);
+  if (stopping) return;
+
+  // The workers' metrics, summed, on the primary's own listener (the workers open none).
+  if (settings.metricsPort !== null) {
+    await listen(createMetricsServer(clusterScrape()), settings.metricsHost, settings.metricsPort, METRICS_NAMES);
+    log.info({ host: settings.metricsHost, port: settings.metricsPort }, `metrics on http://${settings.metricsHost}:${settings.metricsPort}/metrics`);
+  }
   if (stopping) return;
 
   // One worker first: the others start once it listens (if it exits instead, so does the primary).

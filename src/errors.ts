@@ -67,6 +67,8 @@ export class AuthenticationFailed extends ApiError {
   static override status = 401;
   static override defaultDetail = 'Incorrect authentication credentials.';
   static override defaultCode = 'authentication_failed';
+  /** The security scheme that refused the credentials (set by the gate; the metrics count by it). */
+  scheme: string | undefined = undefined;
 }
 
 /**
@@ -145,6 +147,9 @@ export class Throttled extends ApiError {
     );
     if (wait !== null) this.headers['Retry-After'] = String(wait);
   }
+
+  /** The throttle scopes that refused (the metrics count by them). */
+  scopes: readonly string[] = [];
 }
 
 export class ServiceUnavailable extends ApiError {

@@ -1,13 +1,16 @@
 /**
  * `npm start`: read the settings, build the app, listen. SIGTERM/SIGINT stop accepting
- * connections, let in-flight requests finish, then close the database.
+ * connections, let in-flight requests finish, then close the database. With METRICS_PORT, the
+ * metrics listen on a port of their own first (in a cluster worker: the primary serves them).
  */
 import cluster from 'node:cluster';
+import type http from 'node:http';
 import net from 'node:net';
 import { createApp } from './app';
 import { ImproperlyConfigured } from './errors';
 import { createLogger } from './log';
-import { createServer } from './server';
+import { createMetricsServer } from './metrics';
+import { createServer, listen, METRICS_NAMES, PUBLIC_NAMES } from './server';
 import { loadDotEnv, loadSettings } from './settings';
 import { warnIfStale } from './stale';
 
@@ -23,12 +26,17 @@ async function main(): Promise<void> {
   }
   if (!cluster.isWorker) warnIfStale(log);
   const app = await createApp(settings, { logger: log });
+  let metricsServer: http.Server | null = null;
+  if (app.metrics && cluster.isWorker) app.metrics.answerPrimary();
+  else if (app.metrics && settings.metricsPort !== null) {
+    metricsServer = await listen(createMetricsServer(app.metrics), settings.metricsHost, settings.metricsPort, METRICS_NAMES).catch(async (err) => {
+      await app.close();
+      throw err;
+    });
+    log.info({ host: settings.metricsHost, port: settings.metricsPort }, `metrics on http://${settings.metricsHost}:${settings.metricsPort}/metrics`);
+  }
   // Slow-client timeouts, and Node's parser errors answered in JSON (server.ts).
-  const server = createServer(app.koa.callback());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(listenError(err, settings.host, settings.port)));
-    server.listen(settings.port, settings.host, resolve);
-  });
+  const server = await listen(createServer(app.koa.callback()), settings.host, settings.port, PUBLIC_NAMES);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
   log.info({ host: settings.host, port, database: settings.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres', redis: Boolean(settings.redisUrl) }, `listening on http://${settings.host}:${port}`);
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
       // Stop accepting as net.Server does: http.Server.close() would also destroy every
       // connection that looks idle, including those whose request is still unread in the
       // socket buffer. Those are read and answered first; idle ones go a little later.
+      metricsServer?.close();
       net.Server.prototype.close.call(server, async () => {
         await app.close();
         log.info('stopped');
@@ -64,23 +73,6 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-/** A failed listen() as ImproperlyConfigured naming HOST or PORT, or the error itself when it is something else. */
-function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
-  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  switch (err.code) {
-    case 'EADDRINUSE':
-      return new ImproperlyConfigured(`PORT: ${where} is already in use`, { cause: err });
-    case 'EACCES':
-      return new ImproperlyConfigured(`PORT: ${where} needs privileges this process does not have (ports below 1024)`, { cause: err });
-    case 'EADDRNOTAVAIL':
-      return new ImproperlyConfigured(`HOST: ${host} is not an address of this machine`, { cause: err });
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new ImproperlyConfigured(`HOST: ${host} does not resolve to an address`, { cause: err });
-    default:
-      return err;
-  }
-}
 
 main().catch((err) => {
   if (err instanceof ImproperlyConfigured) {

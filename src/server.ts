@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ImproperlyConfigured } from './errors';
 
 /**
  * Slow clients: headers within 10 s, the whole request within 30 s, an idle keep-alive
@@ -73,4 +74,38 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     "Content-Security-Policy: default-src 'none'; frame-ancestors 'none'",
   ].join('\r\n');
   socket.end(`${head}\r\n\r\n${body}`, () => socket.destroy());
+}
+
+/** The settings a listener's address comes from, named in its start-up errors. */
+export interface ListenNames {
+  readonly host: string;
+  readonly port: string;
+}
+export const PUBLIC_NAMES: ListenNames = Object.freeze({ host: 'HOST', port: 'PORT' });
+export const METRICS_NAMES: ListenNames = Object.freeze({ host: 'METRICS_HOST', port: 'METRICS_PORT' });
+
+/** `server` listening on host:port; rejects with listenError's ImproperlyConfigured when it cannot. */
+export function listen(server: http.Server, host: string, port: number, names: ListenNames): Promise<http.Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => reject(listenError(err, host, port, names)));
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/** A failed listen() as ImproperlyConfigured naming the host or port setting, or the error itself when it is something else. */
+export function listenError(err: NodeJS.ErrnoException, host: string, port: number, names: ListenNames = PUBLIC_NAMES): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return new ImproperlyConfigured(`${names.port}: ${where} is already in use`, { cause: err });
+    case 'EACCES':
+      return new ImproperlyConfigured(`${names.port}: ${where} needs privileges this process does not have (ports below 1024)`, { cause: err });
+    case 'EADDRNOTAVAIL':
+      return new ImproperlyConfigured(`${names.host}: ${host} is not an address of this machine`, { cause: err });
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ImproperlyConfigured(`${names.host}: ${host} does not resolve to an address`, { cause: err });
+    default:
+      return err;
+  }
 }

@@ -29,6 +29,8 @@ export interface Services {
   readonly accounts: Accounts;
   readonly throttles: ThrottleRegistry;
   readonly mailer: Mailer;
+  /** The Redis client when REDIS_URL is set (the throttles' store; readiness and the metrics look at it), else null. */
+  readonly redis: Redis | null;
   /** The one clock, in epoch milliseconds, that everything built here was given (tests may inject one). */
   readonly now: () => number;
   /** Closes what createServices opened: Redis and the database. */
@@ -85,6 +87,7 @@ export async function createServices(settings: Settings, options: ServicesOption
       keys,
       accounts: new Accounts(db, keys, jwt, settings, now),
       throttles,
+      redis,
       mailer: createMailer({ dir: settings.mail.dir, url: settings.mail.url, from: settings.mail.from, keepFiles: Boolean(process.env.MAIL_DIR) }, log),
       close,
     };

@@ -69,6 +69,10 @@ export interface Settings {
   };
   readonly corsAllowedOrigins: readonly string[];
   readonly shutdownTimeoutMs: number;
+  /** METRICS_PORT: where /metrics listens (null: no metrics, nothing counted). */
+  readonly metricsPort: number | null;
+  /** METRICS_HOST: the metrics listener's address, 127.0.0.1 by default (never the public listener). */
+  readonly metricsHost: string;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -112,6 +116,8 @@ export const DEFAULTS = Object.freeze({
   SEND_ACTIVATION_EMAIL: 'false',
   CORS_ALLOWED_ORIGINS: '',
   SHUTDOWN_TIMEOUT: '10',
+  METRICS_PORT: '',
+  METRICS_HOST: '127.0.0.1',
   NODE_ENV: '',
 });
 
@@ -188,9 +194,14 @@ export function loadSettings(env: Env = process.env): Settings {
     throw new ImproperlyConfigured('SECRET_KEY must be set when NODE_ENV=production');
   }
   const secret = resolveSecretKey(env.SECRET_KEY, dataDir);
+  const port = int('PORT', 0, 65535);
+  const metricsPort = get('METRICS_PORT').trim() === '' ? null : int('METRICS_PORT', 1, 65535);
+  if (metricsPort !== null && metricsPort === port) {
+    throw new ImproperlyConfigured(`METRICS_PORT must not be the public PORT (${port}): metrics are served on a listener of their own`);
+  }
   return Object.freeze({
     host: get('HOST'),
-    port: int('PORT', 0, 65535),
+    port,
     dataDir,
     databaseUrl,
     secretKey: secret.key,
@@ -236,6 +247,8 @@ export function loadSettings(env: Env = process.env): Settings {
     }),
     corsAllowedOrigins: Object.freeze(parseOrigins(get('CORS_ALLOWED_ORIGINS'))),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT', 0, 3600) * 1000,
+    metricsPort,
+    metricsHost: get('METRICS_HOST'),
   });
 }
 

@@ -17,7 +17,7 @@
 import type { Context } from 'koa';
 import type { Operation } from 'openapi-backend';
 import { clientAddress } from '../clientAddress';
-import { ImproperlyConfigured, NotAuthenticated, NotFound, PermissionDenied } from '../errors';
+import { AuthenticationFailed, ImproperlyConfigured, NotAuthenticated, NotFound, PermissionDenied } from '../errors';
 import { objectLoaders, type ObjectLoader } from '../handlers/objects';
 import { permissionFor } from '../policies/permissions';
 import { checkThrottles, type LoginGuard } from '../policies/throttling';
@@ -153,7 +153,10 @@ export async function pass(p: Passage, security: Readonly<Record<string, unknown
 export function authenticate(p: Passage, security: Readonly<Record<string, unknown>> | undefined): void {
   for (const a of p.gate.authenticators) {
     const result = security?.[a.scheme] as { error?: unknown; principal?: Principal; auth?: RequestInfo['auth'] } | null | undefined;
-    if (result && typeof result === 'object' && 'error' in result && result.error) throw result.error;
+    if (result && typeof result === 'object' && 'error' in result && result.error) {
+      if (result.error instanceof AuthenticationFailed) result.error.scheme = a.scheme;
+      throw result.error;
+    }
     if (result && result.principal) {
       p.req.principal = result.principal;
       p.req.auth = result.auth ?? null;

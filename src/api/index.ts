@@ -16,6 +16,7 @@ import type { Context as OpenAPIContext, Operation } from 'openapi-backend';
 import type { Ajv } from 'ajv';
 import { ImproperlyConfigured, NotAuthenticated } from '../errors';
 import type { Call, Handlers, OperationId } from '../handlers/types';
+import { clientAddress } from '../clientAddress';
 import { buildAbsoluteUri, replaceQueryParam, removeQueryParam } from '../hosts';
 import { JwtAuthentication, TokenAuthentication } from '../policies/authentication';
 import type { LoginGuard } from '../policies/throttling';
@@ -36,6 +37,10 @@ export interface Api {
   operationId(ctx: Context): string | undefined;
   /** The authenticated caller's user id, if any. */
   userId(ctx: Context): number | undefined;
+  /** The path template of the operation the request matched (`/api/menu-items/{id}`), if any. */
+  route(ctx: Context): string | undefined;
+  /** The client's canonical address, as the throttles count it (src/clientAddress.ts, NUM_PROXIES). */
+  clientAddress(ctx: Context): string;
   readonly backend: Backend;
 }
 
@@ -108,6 +113,8 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
     authenticateHeader: (ctx) => passageOf(ctx)?.gate.authenticateHeader ?? defaultAuthenticateHeader,
     operationId: (ctx) => passageOf(ctx)?.gate.info.operationId,
     userId: (ctx) => passageOf(ctx)?.userId,
+    route: (ctx) => passageOf(ctx)?.gate.info.path,
+    clientAddress: (ctx) => passageOf(ctx)?.req.ip ?? clientAddress(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], settings.numProxies),
     async dispatch(ctx) {
       // NotFound and MethodNotAllowed are raised here: openapi-backend only sees requests that match.
       const request = router.route(ctx.method, ctx.path, ctx.querystring, ctx.headers as never);

@@ -247,6 +247,8 @@ export interface Database extends Repositories {
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a query; raises the driver's error otherwise. */
   ping(): Promise<void>;
+  /** How busy each connection pool is now (knex's `main`; on PostgreSQL the prepared reads' `reads` once opened). */
+  pools(): PoolUse[];
   /** Closes every connection (the pool, the read connection or the statement pool). Idempotent. */
   destroy(): Promise<void>;
   /**
@@ -255,6 +257,13 @@ export interface Database extends Repositories {
    * inspect or break the database on purpose.
    */
   readonly knex: Knex;
+}
+
+/** One connection pool's use: connections lent out, and queries waiting for one. */
+export interface PoolUse {
+  readonly pool: 'main' | 'reads';
+  readonly inUse: number;
+  readonly waiting: number;
 }
 
 /** Where knex's own warnings go (by default it prints them on stdout). */
@@ -315,7 +324,7 @@ function openSqlite(databaseUrl: string, log: KnexLog): Database {
     },
   });
   // An in-memory database exists only on knex's one connection: its reads go through knex.
-  if (filename === ':memory:') return database('sqlite', databaseUrl, knex, (_name, sql) => knexRead(knex, sql), async () => undefined);
+  if (filename === ':memory:') return database('sqlite', databaseUrl, knex, (_name, sql) => knexRead(knex, sql), async () => undefined, () => []);
   // The prepared reads run on a connection of their own, opened on first use (the schema
   // exists by then): knex's builder and a `prepare` on every call took a fifth of the CPU of a
   // token-authenticated GET. WAL lets it read while knex's connection writes.
@@ -335,11 +344,18 @@ function openSqlite(databaseUrl: string, log: KnexLog): Database {
     let statement: BetterSqlite3.Statement | null = null;
     return async (value) => (statement ??= open().prepare(sql)).get(value) as Pojo | undefined;
   };
-  return database('sqlite', databaseUrl, knex, prepare, async () => {
-    closed = true;
-    reader?.close();
-    reader = null;
-  });
+  return database(
+    'sqlite',
+    databaseUrl,
+    knex,
+    prepare,
+    async () => {
+      closed = true;
+      reader?.close();
+      reader = null;
+    },
+    () => [],
+  );
 }
 
 function openPostgres(url: string, log: KnexLog): Database {
@@ -379,12 +395,19 @@ function openPostgres(url: string, log: KnexLog): Database {
     const text = dollarParameters(sql);
     return async (value) => (await open().query<QueryResultRow>({ name, text, values: [value] })).rows[0];
   };
-  return database('postgres', url, knex, prepare, async () => {
-    closed = true;
-    const closing = pool;
-    pool = null;
-    await closing?.end();
-  });
+  return database(
+    'postgres',
+    url,
+    knex,
+    prepare,
+    async () => {
+      closed = true;
+      const closing = pool;
+      pool = null;
+      await closing?.end();
+    },
+    () => (pool ? [{ pool: 'reads', inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }] : []),
+  );
 }
 
 /** `?` → `$1`, `$2`, … (the prepared texts have no other question mark). */
@@ -401,7 +424,16 @@ function knexRead(knex: Knex, sql: string): PreparedRead {
   };
 }
 
-function database(kind: DatabaseKind, url: string, knex: Knex, prepare: DataContext['prepare'], closeReads: () => Promise<void>): Database {
+/** The pools other than knex's, by kind: the prepared reads' on PostgreSQL. */
+type ReadPools = () => PoolUse[];
+
+/** tarn's pool under knex, as far as the counts go (undefined once destroyed). */
+interface TarnCounts {
+  numUsed(): number;
+  numPendingAcquires(): number;
+}
+
+function database(kind: DatabaseKind, url: string, knex: Knex, prepare: DataContext['prepare'], closeReads: () => Promise<void>, readPools: ReadPools): Database {
   const models = bindModels(knex);
   const transaction = <T>(fn: (tx: Repositories) => Promise<T>): Promise<T> =>
     knex.transaction((trx) => fn(repositories(transactionContext(kind, trx))));
@@ -423,6 +455,10 @@ function database(kind: DatabaseKind, url: string, knex: Knex, prepare: DataCont
     },
     async ping() {
       await knex.raw('select 1');
+    },
+    pools() {
+      const main = (knex.client as { pool?: TarnCounts }).pool;
+      return [...(main ? [{ pool: 'main' as const, inUse: main.numUsed(), waiting: main.numPendingAcquires() }] : []), ...readPools()];
     },
     destroy: () =>
       (destroyed ??= (async () => {

@@ -25,7 +25,9 @@ function serialize(row: MenuRow) {
 export function ordering(param: string | undefined): [keyof MenuRow, 'asc' | 'desc'][] {
   const out: [keyof MenuRow, 'asc' | 'desc'][] = [];
   for (const term of (param ?? '').split(',').map((s) => s.trim())) {
-    const column = ORDERABLE[term.startsWith('-') ? term.slice(1) : term];
+    const name = term.startsWith('-') ? term.slice(1) : term;
+    // Own keys only: `constructor` or `toString` would otherwise name Object.prototype's (a 500).
+    const column = Object.hasOwn(ORDERABLE, name) ? ORDERABLE[name] : undefined;
     // A column repeated later in ORDER BY changes nothing: keep the first.
     if (column && !out.some(([c]) => c === column)) out.push([column, term.startsWith('-') ? 'desc' : 'asc']);
   }

@@ -65,8 +65,13 @@ class Slots {
   private free: number;
   private readonly waiting: (() => void)[] = [];
 
-  constructor(size: number) {
+  constructor(private readonly size: number) {
     this.free = size;
+  }
+
+  /** How many run now, and how many wait for a slot. */
+  load(): { running: number; queued: number } {
+    return { running: this.size - this.free, queued: this.waiting.length };
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
@@ -90,6 +95,11 @@ class Slots {
  * the rest wait their turn.
  */
 const hashingSlots = new Slots(Math.max(1, availableParallelism() - 1));
+
+/** Password hashes and checks running now, and waiting for their turn (the metrics read it). */
+export function hashingLoad(): { running: number; queued: number } {
+  return hashingSlots.load();
+}
 
 /**
  * Hash a raw password for storage.

@@ -2,6 +2,8 @@
  * The authenticators behind the spec's security schemes (DRF's TokenAuthentication and
  * simplejwt's JWTAuthentication). Each returns null for a header that is not its scheme,
  * throws AuthenticationFailed for its scheme with bad credentials, and never returns false.
+ * Each failure has its code (the body of TokenAuth's shows only `detail`, as DRF's; the metrics
+ * count failures by code).
  */
 import type { Database } from '../data/db';
 import type { PrincipalRow } from '../data/users';
@@ -48,14 +50,14 @@ export class TokenAuthentication implements Authenticator {
   async authenticate(req: RequestInfo): Promise<{ principal: Principal; auth: AuthInfo } | null> {
     const parts = authorizationParts(req);
     if (parts.length === 0 || parts[0].toLowerCase() !== 'token') return null;
-    if (parts.length === 1) throw new AuthenticationFailed('Invalid token header. No credentials provided.');
-    if (parts.length > 2) throw new AuthenticationFailed('Invalid token header. Token string should not contain spaces.');
+    if (parts.length === 1) throw new AuthenticationFailed('Invalid token header. No credentials provided.', 'no_credentials');
+    if (parts.length > 2) throw new AuthenticationFailed('Invalid token header. Token string should not contain spaces.', 'token_has_spaces');
     const key = decodeUtf8(parts[1]);
-    if (key === null) throw new AuthenticationFailed('Invalid token header. Token string should not contain invalid characters.');
+    if (key === null) throw new AuthenticationFailed('Invalid token header. Token string should not contain invalid characters.', 'invalid_characters');
     // A key is 40 characters (DRF's max_length): a key of another length costs no query.
     const found = key.length === 40 ? await this.keys.lookup(key) : undefined;
-    if (!found) throw new AuthenticationFailed('Invalid token.');
-    if (!found.user.is_active) throw new AuthenticationFailed('User inactive or deleted.');
+    if (!found) throw new AuthenticationFailed('Invalid token.', 'invalid_token');
+    if (!found.user.is_active) throw new AuthenticationFailed('User inactive or deleted.', 'user_inactive');
     // Recording use must not fail the request.
     if (this.keys.isTouchDue(found.lastUsed)) this.keys.touch(found.tokenId, found.lastUsed).catch(() => undefined);
     return { principal: toPrincipal(this.db.users, found.user), auth: { scheme: 'TokenAuth', tokenId: found.tokenId } };

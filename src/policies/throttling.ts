@@ -281,7 +281,7 @@ export class Reservation {
 /** LoginGuard's decision: refused (nothing taken), or allowed with the points to give back when the password is right. */
 export type LoginDecision =
   | { readonly allowed: true; readonly reservation: Reservation; readonly headers: Readonly<Record<string, string>> }
-  | { readonly allowed: false; readonly waitSeconds: number | null; readonly headers: Readonly<Record<string, string>> };
+  | { readonly allowed: false; readonly waitSeconds: number | null; readonly headers: Readonly<Record<string, string>>; readonly scopes: readonly string[] };
 
 /**
  * Guards against password guessing on every operation that checks a password (#14). Each check
@@ -332,7 +332,8 @@ export class LoginGuard {
     if (!refused) return { allowed: true, reservation: new Reservation(points), headers };
     await giveBack(points);
     const waits = decisions.flatMap((d) => (d.allowed || d.waitSeconds === null ? [] : [d.waitSeconds]));
-    return { allowed: false, waitSeconds: waits.length > 0 ? Math.max(...waits) : null, headers };
+    const scopes = [byAddress.some((c) => c.full) ? LOGIN_SCOPE : null, byName.some((c) => c.full) ? LOGIN_USERNAME : null].filter((s): s is string => s !== null);
+    return { allowed: false, waitSeconds: waits.length > 0 ? Math.max(...waits) : null, headers, scopes };
   }
 
   /**
@@ -473,5 +474,6 @@ export async function checkThrottles(throttles: readonly Throttle[], req: Reques
   const waits = refusals.flatMap((d) => (d.allowed || d.waitSeconds === null ? [] : [d.waitSeconds]));
   const error = new Throttled(waits.length > 0 ? Math.max(...waits) : null);
   Object.assign(error.headers, headers);
+  error.scopes = throttles.filter((_, i) => !decisions[i].allowed).map((t) => t.scope);
   throw error;
 }

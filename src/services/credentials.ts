@@ -27,6 +27,7 @@ async function reserve(loginGuard: LoginGuard | null, ip: string, username: stri
   if (!decision.allowed) {
     const err = new Throttled(decision.waitSeconds);
     Object.assign(err.headers, decision.headers);
+    err.scopes = decision.scopes;
     throw err;
   }
   return decision.reservation;

@@ -149,10 +149,13 @@ const NOT_FOR_OTHERS =
 const EXAMPLES: Record<string, Partial<Record<number, Entry>>> = {
   healthz: {
     200: async () => ({ as: null, check: (r) => assert.deepEqual(r.body, { status: 'ok' }) }),
+  },
+  readyz: {
+    200: async () => ({ as: null, check: (r) => assert.equal(r.body.checks.database, 'ok') }),
     503: async (h) => {
       const broken = await h.extraServer();
       await broken.app.services.db.knex.destroy();
-      return { as: null, server: broken };
+      return { as: null, server: broken, check: (r) => assert.equal(r.body.checks.database, 'down') };
     },
   },
   jwks: { 200: async () => ({ as: null }) },

@@ -33,6 +33,14 @@ function assert503(r: Reply, what: string): void {
   assertNoInternals(r.text, what);
 }
 
+/** /readyz while the database is away: 503 naming it, with Retry-After (its body says which service is down, so it is not a plain Detail). */
+function assertNotReady(r: Reply, what: string): void {
+  assert.equal(r.status, 503, `${what}: ${r.status} ${r.text}`);
+  assert.equal(r.body.checks?.database, 'down', `${what}: ${r.text}`);
+  assert.match(r.headers.get('retry-after') ?? '', /^\d+$/, `${what}: Retry-After`);
+  assertNoInternals(r.text, what);
+}
+
 /** Polls until `probe` is true or `ms` pass; returns how long it took (or throws). */
 async function until(ms: number, probe: () => Promise<boolean>, what: string): Promise<number> {
   const started = Date.now();
@@ -71,7 +79,6 @@ describe('the database goes away', () => {
 
   /** Requests that need the database, each answered 503 while it is gone. */
   const probes = (): [string, string, Parameters<TestServer['request']>[2]][] => [
-    ['GET', '/healthz', {}],
     ['GET', '/api/menu-items', {}],
     ['POST', '/auth/token/login/', { json: { username: 'alice', password: PASSWORD } }],
     ['POST', '/api/token/', { json: { username: 'alice', password: PASSWORD } }],
@@ -88,6 +95,8 @@ describe('the database goes away', () => {
       await db.destroy();
       const wrong: string[] = [];
       try {
+        assertNotReady(await call(server, 'GET', '/readyz'), 'GET /readyz');
+        assert.equal((await server.request('GET', '/healthz')).status, 200, 'liveness does no I/O: still 200');
         for (const [method, p, options] of probes()) {
           const r = await call(server, method, p, options);
           try {
@@ -99,7 +108,7 @@ describe('the database goes away', () => {
       } finally {
         db.initialize();
       }
-      assert.equal((await server.request('GET', '/healthz')).status, 200);
+      assert.equal((await server.request('GET', '/readyz')).status, 200);
       assert.deepEqual(wrong, []);
     },
   );
@@ -191,21 +200,22 @@ describe('PostgreSQL goes away and comes back (through a TCP proxy we stop)', { 
   });
 
   test('while it is down every request that needs it is 503 (no 500, no hang), nothing is half-written, and the service recovers by itself', async () => {
-    assert.equal((await server.request('GET', '/healthz')).status, 200);
+    assert.equal((await server.request('GET', '/readyz')).status, 200);
     await stopProxy();
     const started = Date.now();
-    const replies = await Promise.all([
-      call(server, 'GET', '/healthz'),
+    const [notReady, ...replies] = await Promise.all([
+      call(server, 'GET', '/readyz'),
       call(server, 'GET', '/api/menu-items'),
       call(server, 'GET', '/api/secret/', { token: key }),
       call(server, 'POST', '/auth/token/login/', { json: { username: 'alice', password: PASSWORD } }),
       call(server, 'POST', '/auth/users/', { json: { username: 'while_down', password: NEW_PASSWORD } }),
     ]);
     const took = Date.now() - started;
+    assertNotReady(notReady, 'GET /readyz');
     replies.forEach((r, i) => assert503(r, `request ${i}`));
     assert.ok(took < 8000, `answered in ${took} ms`);
     await startProxy();
-    const recovered = await until(15_000, async () => (await server.request('GET', '/healthz')).status === 200, 'recovery');
+    const recovered = await until(15_000, async () => (await server.request('GET', '/readyz')).status === 200, 'recovery');
     assert.equal((await database.db('auth_user').where({ username: 'while_down' })).length, 0, 'the refused registration left nothing');
     assert.equal((await server.request('POST', '/auth/users/', { json: { username: 'while_down', password: NEW_PASSWORD } })).status, 201);
     assert.equal((await server.request('GET', '/api/secret/', { token: key })).status, 200);

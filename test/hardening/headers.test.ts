@@ -70,7 +70,7 @@ describe('security headers', () => {
     await restore();
     // last: the database gone (503), then back
     await server.app.services.db.knex.destroy();
-    seen.push(await hit(server, '503', 'GET', '/healthz'));
+    seen.push(await hit(server, '503', 'GET', '/readyz'));
     server.app.services.db.knex.initialize();
   });
   after(() => server.close());

@@ -70,3 +70,70 @@ describe('log format', () => {
     }
   });
 });
+
+describe('the request log line', () => {
+  test('carries the request id sent back, the operation and its route template, the user, the client address; an unmatched path without its query; never a token', async () => {
+    const dir = tempDir('logs-fields');
+    const port = await freePort();
+    const server = runSource('main', { DATA_DIR: dir, PORT: String(port), NUM_PROXIES: '1' }, dir);
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await waitForHttp(`${base}/healthz`, server);
+      const password = 'Zesty-lemon-tart-2024';
+      const created = await fetch(`${base}/auth/users/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'logged', password }) });
+      assert.equal(created.status, 201);
+      const userId = ((await created.json()) as { id: number }).id;
+      const login = await fetch(`${base}/auth/token/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'logged', password }) });
+      const key = ((await login.json()) as { auth_token: string }).auth_token;
+      assert.equal(typeof key, 'string');
+
+      // Matched, authenticated, through one proxy that saw the client as 203.0.113.7; a query that must not be logged.
+      const item = await fetch(`${base}/api/menu-items/424242?secret_query=q-${key}`, { headers: { authorization: `Token ${key}`, 'x-forwarded-for': '198.51.100.1, 203.0.113.7' } });
+      assert.equal(item.status, 404);
+      const itemId = item.headers.get('x-request-id') as string;
+      // Unmatched, with a token in its query string.
+      const lost = await fetch(`${base}/no/such/place?token=${key}`);
+      assert.equal(lost.status, 404);
+      const lostId = lost.headers.get('x-request-id') as string;
+      // Unmatched, a secret in the path itself: the front end's reset link opened on the API, a key pasted into a URL.
+      const resetToken = 'c1ax5e-0123456789abcdef0123456789abcdef';
+      const reset = await fetch(`${base}/password/reset/confirm/MQ/${resetToken}`);
+      const pasted = await fetch(`${base}/api/${key}/`);
+      assert.deepEqual([reset.status, pasted.status], [404, 404]);
+
+      const lineOf = async (id: string) => {
+        await server.waitForLine(new RegExp(`"reqId":"${id}"`));
+        return jsonLines(server.stdout, 'stdout').find((l) => l.reqId === id) as Record<string, unknown>;
+      };
+      const matched = await lineOf(itemId);
+      assert.equal(matched.msg, 'request');
+      assert.equal(matched.method, 'GET');
+      assert.equal(matched.operation, 'menuItemsRetrieve');
+      assert.equal(matched.route, '/api/menu-items/{id}');
+      assert.equal(matched.path, undefined, 'a matched request is logged by its template, not its path');
+      assert.equal(matched.status, 404);
+      assert.equal(matched.user, userId);
+      assert.equal(matched.ip, '203.0.113.7', 'the address the throttles count (NUM_PROXIES=1: the nearest proxy\'s item)');
+      assert.equal(typeof matched.ms, 'number');
+
+      const unmatched = await lineOf(lostId);
+      assert.equal(unmatched.operation, undefined);
+      assert.equal(unmatched.route, undefined);
+      assert.equal(unmatched.path, '/no/such/place');
+      assert.equal(unmatched.status, 404);
+      assert.equal(unmatched.user, undefined);
+      assert.equal(unmatched.ip, '127.0.0.1');
+
+      assert.equal((await lineOf(reset.headers.get('x-request-id') as string)).path, '/password/reset/confirm/MQ/*', 'a segment that is not a short word is masked');
+      assert.equal((await lineOf(pasted.headers.get('x-request-id') as string)).path, '/api/*/');
+
+      const everything = [...server.stdout, ...server.stderr].join('\n');
+      assert.ok(!everything.includes(resetToken), 'the reset token is never logged');
+      assert.ok(!everything.includes(key), 'the token is never logged');
+      assert.ok(!everything.includes(password), 'the password is never logged');
+      assert.ok(!everything.includes('secret_query'), 'no query string is logged');
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -80,6 +80,30 @@ describe('start-up refuses, in one line', () => {
     await refuses({ CORS_ALLOWED_ORIGINS: 'https://app.example, https://admin.example/' }, /^ImproperlyConfigured: CORS_ALLOWED_ORIGINS: "https:\/\/admin\.example\/" has a path, query or fragment \("\/"\)/);
   });
 
+  test('METRICS_PORT that is not a port', async () => {
+    await refuses({ METRICS_PORT: 'nine-thousand' }, /^ImproperlyConfigured: METRICS_PORT must be an integer from 1 to 65535, got "nine-thousand"$/);
+  });
+
+  test('METRICS_PORT the same as PORT (the metrics never share the public listener)', async () => {
+    const port = await freePort();
+    await refuses({ PORT: String(port), METRICS_PORT: String(port) }, new RegExp(`^ImproperlyConfigured: METRICS_PORT must not be the public PORT \\(${port}\\): metrics are served on a listener of their own$`));
+  });
+
+  test('METRICS_PORT already in use', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      await refuses({ METRICS_PORT: String(port) }, new RegExp(`^ImproperlyConfigured: METRICS_PORT: 127\\.0\\.0\\.1:${port} is already in use$`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('METRICS_HOST that is not an address of this machine', async () => {
+    await refuses({ METRICS_PORT: String(await freePort()), METRICS_HOST: '192.0.2.1' }, /^ImproperlyConfigured: METRICS_HOST: 192\.0\.2\.1 is not an address of this machine$/);
+  });
+
   test('an origin written with capitals or its default port is accepted as the browser sends it', async () => {
     const server = await startServer({ CORS_ALLOWED_ORIGINS: 'https://App.Example:443' });
     try {

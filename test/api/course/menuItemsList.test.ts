@@ -80,6 +80,11 @@ test('an empty ordering is the default order', async () => {
   assert.deepEqual(ids(await get('?ordering=')), [1, 2, 3, 4, 5, 6]);
 });
 
+test('ordering by a name every JavaScript object has (constructor, toString, __proto__) is an unknown field, not a 500', async () => {
+  assert.deepEqual(ids(await get('?ordering=constructor')), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(ids(await get('?ordering=-toString,__proto__,-inventory')), [6, 3, 1, 4, 5, 2]);
+});
+
 test('unknown ordering fields are ignored, as DRF\'s OrderingFilter drops them', async () => {
   assert.deepEqual(ids(await get('?ordering=calories')), [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(ids(await get('?ordering=calories,-inventory')), [6, 3, 1, 4, 5, 2]);

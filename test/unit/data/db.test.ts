@@ -36,6 +36,28 @@ for (const { kind, skip } of KINDS) {
       }
     });
 
+    test('pools() counts the connections lent out and the queries waiting for one (the metrics read it)', async () => {
+      const main = () => t.db.pools().find((p) => p.pool === 'main');
+      assert.deepEqual(main(), { pool: 'main', inUse: 0, waiting: 0 });
+      let queued: Promise<unknown> | null = null;
+      await t.db.transaction(async (tx) => {
+        await tx.users.create(user('pool_holder'));
+        assert.equal(main()?.inUse, 1, 'the transaction holds one connection');
+        if (kind === 'SQLite') {
+          // One connection: a write outside the transaction waits for it.
+          queued = t.db.users.create(user('pool_waiter'));
+          for (let i = 0; i < 100 && main()?.waiting !== 1; i++) await new Promise((r) => setTimeout(r, 5));
+          assert.equal(main()?.waiting, 1);
+        }
+      });
+      await queued;
+      assert.deepEqual(main(), { pool: 'main', inUse: 0, waiting: 0 });
+      await t.db.users.findById(1); // a prepared read
+      const reads = t.db.pools().find((p) => p.pool === 'reads');
+      if (kind === 'SQLite') assert.equal(reads, undefined, 'SQLite reads on a connection of its own, not a pool');
+      else assert.deepEqual(reads, { pool: 'reads', inUse: 0, waiting: 0 }, 'PostgreSQL: the prepared reads\' pool, once used');
+    });
+
     test('two databases open at once each keep their own rows: the models are bound per database, not globally', async () => {
       const other = await openTestDatabase(kind);
       try {

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import * as argon2 from 'argon2';
 import {
   PASSWORD_HASHER_PARAMS,
   fakeVerify,
+  hashingLoad,
   hashPassword,
   unusablePassword,
   verifyPassword,
@@ -184,4 +186,13 @@ test('PBKDF2 verification runs off the event loop too', async (t) => {
   assert.ok(results.every((r) => r.valid));
   assert.ok(timerDelay < 50, `setTimeout(0) fired after ${timerDelay.toFixed(1)}ms`);
   t.diagnostic(`timer after ${timerDelay.toFixed(1)}ms; 4 verifications took ${total.toFixed(1)}ms`);
+});
+
+test('hashingLoad counts the hashes running (one per core but one) and those waiting their turn, and both drop to 0 when done', async () => {
+  const slots = Math.max(1, availableParallelism() - 1);
+  assert.deepEqual(hashingLoad(), { running: 0, queued: 0 });
+  const burst = Array.from({ length: slots + 3 }, (_, i) => hashPassword(`burst-${i}`));
+  assert.deepEqual(hashingLoad(), { running: slots, queued: 3 });
+  await Promise.all(burst);
+  assert.deepEqual(hashingLoad(), { running: 0, queued: 0 });
 });
