@@ -577,7 +577,7 @@ export interface components {
             username: string;
         };
         CurrentPasswordInput: {
-            current_password?: string;
+            current_password: string;
         };
         Detail: {
             code?: string;
@@ -602,6 +602,8 @@ export interface components {
             id: number;
             username: string;
         };
+        /** @description A whole number from 0 to 32767 (DRF's IntegerField(min_value=0, max_value=32767)): a JSON integer, or its text in ASCII digits (a `+` sign, leading zeros, a trailing `.0` and spaces around it are allowed, as DRF reads them). */
+        InventoryInput: number;
         /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl */
         Jwt: string;
         MenuItem: {
@@ -611,9 +613,9 @@ export interface components {
             title: string;
         };
         MenuItemInput: {
-            inventory: number;
-            price: components["schemas"]["Price"];
-            title: string;
+            inventory: components["schemas"]["InventoryInput"];
+            price: components["schemas"]["PriceInput"];
+            title: components["schemas"]["TitleInput"];
         };
         MenuItemPage: {
             count: number;
@@ -622,23 +624,29 @@ export interface components {
             results: components["schemas"]["MenuItem"][];
         };
         MenuItemPatchInput: {
-            inventory?: number;
-            price?: components["schemas"]["Price"];
-            title?: string;
+            inventory?: components["schemas"]["InventoryInput"];
+            price?: components["schemas"]["PriceInput"];
+            title?: components["schemas"]["TitleInput"];
         };
         Message: {
             message: string;
         };
         OptionalCredentialsInput: {
-            password?: string;
+            password?: components["schemas"]["Password"];
             username?: string;
         };
+        /** @description Not blank; a number is read as its text (DRF's CharField). */
         Password: string;
         /**
-         * @description A decimal of at most 6 digits, 2 of them after the point, >= 0; sent as a number or a string, returned as a string.
+         * @description A decimal of at most 6 digits, 2 of them after the point, >= 0, as a string with 2 places.
          * @example 5.50
          */
         Price: string;
+        /**
+         * @description A decimal of at most 6 digits, 2 of them after the point, >= 0 (DRF's DecimalField(max_digits=6, decimal_places=2, min_value=0)): a string in plain notation (no exponent; ASCII digits; spaces around it are ignored), or a JSON number. A number with more than 2 decimal places is refused with DRF's message, a rule left to the service: `multipleOf: 0.01` is not exact in binary floating point (validators refuse 0.29).
+         * @example 5.50
+         */
+        PriceInput: string;
         /** @description `refresh` is required, unless JWT_REFRESH_COOKIE is on and the `refresh_token` cookie carries it. */
         RefreshInput: {
             refresh?: string;
@@ -659,6 +667,8 @@ export interface components {
             new_username: components["schemas"]["Username"];
             re_new_username?: string;
         };
+        /** @description 1 to 255 characters once trimmed, not blank (DRF's CharField(max_length=255)); a number is read as its text. */
+        TitleInput: string;
         /** @example 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b */
         TokenKey: string;
         UidTokenInput: {
@@ -1017,7 +1027,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["AuthTokenCredentials"];
+        requestBody: components["requestBodies"]["AuthTokenCredentials"];
         responses: {
             /** @description A new key. */
             200: {
@@ -1606,7 +1616,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["CurrentPassword"];
+        requestBody: components["requestBodies"]["CurrentPassword"];
         responses: {
             /** @description Deleted. */
             204: {
@@ -1705,7 +1715,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["CurrentPassword"];
+        requestBody: components["requestBodies"]["CurrentPassword"];
         responses: {
             /** @description Deleted. */
             204: {

@@ -25,7 +25,7 @@ import type { Spec } from '../spec';
 import { Backend } from './backend';
 import { buildGates, enter, pass, type Gate, type Passage, type Stages } from './gate';
 import { createBodyReader } from './readBody';
-import { customizeAjv, prohibitUnsafeCharacters } from './validate';
+import { asRead, customizeAjv, prohibitUnsafeCharacters } from './validate';
 
 export interface Api {
   /** Koa middleware: handles every request the spec declares, and 404/405 for the rest. */
@@ -55,18 +55,23 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
     if (!(id in handlers)) throw new ImproperlyConfigured(`operation ${id} has no handler`);
   }
 
-  // openapi-backend validates with a copy of the spec in which every string DRF reads with a
-  // CharField refuses NULs and lone surrogates.
-  const definition = structuredClone(spec.document);
-  prohibitUnsafeCharacters(definition);
-  const backend = new Backend({
-    definition: definition as never,
-    strict: true,
-    quick: true, // validators compile on first use: start-up stays well under a second
-    coerceTypes: true,
-    ajvOpts: { allErrors: true, verbose: true, strict: false },
-    customizeAjv: (ajv) => customizeAjv(ajv as unknown as Ajv) as never,
-  });
+  // A body is validated twice (src/api/gate.ts): as sent, against the schemas as declared, and as
+  // read, against a copy in which each value has the one form it is read into (asRead) and every
+  // string DRF reads with a CharField refuses NULs and lone surrogates.
+  const backend = new Backend(
+    {
+      definition: structuredClone(spec.document) as never,
+      strict: true,
+      quick: true, // validators compile on first use: start-up stays well under a second
+      coerceTypes: true,
+      ajvOpts: { allErrors: true, verbose: true, strict: false },
+      customizeAjv: (ajv) => customizeAjv(ajv as unknown as Ajv) as never,
+    },
+    (definition) => {
+      asRead(definition);
+      prohibitUnsafeCharacters(definition);
+    },
+  );
   await backend.init();
   const router = backend.router;
   const operations = new Map(router.getOperations().map((op): [string, Operation] => [op.operationId as string, op]));
