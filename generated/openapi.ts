@@ -16,7 +16,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * JSON Web Key Set
+         * @description The public keys that verify the JWTs the service signs.
+         */
+        options: operations["jwksOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -36,7 +40,11 @@ export interface paths {
          */
         post: operations["obtainAuthToken"];
         delete?: never;
-        options?: never;
+        /**
+         * Obtain Auth Token
+         * @description Exchanges a username and a password for a new DRF token.
+         */
+        options: operations["obtainAuthTokenOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -55,7 +63,11 @@ export interface paths {
         post: operations["managersAdd"];
         /** Remove a user (named in the body) from the Manager group */
         delete: operations["managersRemove"];
-        options?: never;
+        /**
+         * Managers
+         * @description The members of the Manager group, managed by admins.
+         */
+        options: operations["managersOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -72,7 +84,11 @@ export interface paths {
         post?: never;
         /** Remove a user (by id) from the Manager group */
         delete: operations["managersRemoveById"];
-        options?: never;
+        /**
+         * Manager
+         * @description One member of the Manager group, removed by an admin.
+         */
+        options: operations["managerOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -89,7 +105,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Manager View
+         * @description A message for the Manager group.
+         */
+        options: operations["managerViewOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -110,7 +130,11 @@ export interface paths {
         /** Create a menu item */
         post: operations["menuItemsCreate"];
         delete?: never;
-        options?: never;
+        /**
+         * Menu Items
+         * @description The menu: anyone may list its items; managers and admins add them.
+         */
+        options: operations["menuItemsOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -131,7 +155,11 @@ export interface paths {
         post?: never;
         /** Delete a menu item */
         delete: operations["menuItemsDestroy"];
-        options?: never;
+        /**
+         * Single Menu Item
+         * @description One menu item: anyone may read it; managers and admins change or delete it.
+         */
+        options: operations["menuItemOptions"];
         head?: never;
         /** Change some fields of a menu item */
         patch: operations["menuItemsPartialUpdate"];
@@ -149,7 +177,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Secret
+         * @description A message for authenticated users.
+         */
+        options: operations["secretOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -166,7 +198,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Ten Calls
+         * @description Throttled in the `ten` scope.
+         */
+        options: operations["tenCallsOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -183,7 +219,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Throttle Check
+         * @description Throttled per IP for anonymous callers.
+         */
+        options: operations["throttleCheckOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -200,7 +240,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Throttle Check Auth
+         * @description Throttled per user.
+         */
+        options: operations["throttleCheckAuthOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -217,7 +261,11 @@ export interface paths {
         /** Obtain a JWT pair (simplejwt TokenObtainPairView) */
         post: operations["tokenObtainPair"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Obtain Pair
+         * @description Exchanges a username and a password for a JWT pair.
+         */
+        options: operations["tokenObtainPairOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -234,7 +282,11 @@ export interface paths {
         /** Blacklist a refresh token */
         post: operations["tokenBlacklist"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Blacklist
+         * @description Blacklists a refresh token.
+         */
+        options: operations["tokenBlacklistOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -254,7 +306,11 @@ export interface paths {
          */
         post: operations["tokenRefresh"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Refresh
+         * @description Exchanges a refresh token for a new access token.
+         */
+        options: operations["tokenRefreshOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -271,7 +327,11 @@ export interface paths {
         /** Check that a token is valid (and, unlike simplejwt, not blacklisted) */
         post: operations["tokenVerify"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Verify
+         * @description Checks that a token is valid.
+         */
+        options: operations["tokenVerifyOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -288,7 +348,11 @@ export interface paths {
         /** Obtain a JWT pair (djoser) */
         post: operations["jwtCreate"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Obtain Pair
+         * @description Exchanges a username and a password for a JWT pair (djoser).
+         */
+        options: operations["jwtCreateOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -305,7 +369,11 @@ export interface paths {
         /** Exchange a refresh token for a new access token (djoser) */
         post: operations["jwtRefresh"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Refresh
+         * @description Exchanges a refresh token for a new access token (djoser).
+         */
+        options: operations["jwtRefreshOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -322,7 +390,11 @@ export interface paths {
         /** Check that a token is valid (djoser) */
         post: operations["jwtVerify"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Verify
+         * @description Checks that a token is valid (djoser).
+         */
+        options: operations["jwtVerifyOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -339,7 +411,11 @@ export interface paths {
         /** Obtain a DRF token (djoser) */
         post: operations["tokenCreate"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Create
+         * @description Exchanges a username and a password for a new DRF token (djoser).
+         */
+        options: operations["tokenCreateOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -356,7 +432,11 @@ export interface paths {
         /** Delete the DRF key this request was made with */
         post: operations["tokenDestroy"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Destroy
+         * @description Deletes the DRF token the request was made with.
+         */
+        options: operations["tokenDestroyOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -376,7 +456,11 @@ export interface paths {
          */
         post: operations["tokenDestroyAll"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Destroy All
+         * @description Revokes every credential of the user.
+         */
+        options: operations["tokenDestroyAllOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -394,7 +478,11 @@ export interface paths {
         /** Register */
         post: operations["userCreate"];
         delete?: never;
-        options?: never;
+        /**
+         * User List
+         * @description Anyone may register; a user lists themself, an admin every user.
+         */
+        options: operations["usersOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -418,7 +506,11 @@ export interface paths {
          * @description Anyone else gets 404, as for a username that does not exist (djoser answers 403, which tells a stranger that the account exists).
          */
         delete: operations["userDestroy"];
-        options?: never;
+        /**
+         * User Instance
+         * @description A user, for themself or an admin.
+         */
+        options: operations["userOptions"];
         head?: never;
         /** Change some fields of a user (themself or an admin) */
         patch: operations["userPartialUpdate"];
@@ -436,7 +528,11 @@ export interface paths {
         /** Activate an account with the mailed uid and token (when activation is on) */
         post: operations["activation"];
         delete?: never;
-        options?: never;
+        /**
+         * Activation
+         * @description Activates an account with the mailed uid and token.
+         */
+        options: operations["activationOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -455,7 +551,11 @@ export interface paths {
         post?: never;
         /** Delete the current user */
         delete: operations["userMeDestroy"];
-        options?: never;
+        /**
+         * Me
+         * @description The current user.
+         */
+        options: operations["userMeOptions"];
         head?: never;
         /** Change some fields of the current user */
         patch: operations["userMePartialUpdate"];
@@ -473,7 +573,11 @@ export interface paths {
         /** Mail the activation link again (when activation is on) */
         post: operations["resendActivation"];
         delete?: never;
-        options?: never;
+        /**
+         * Resend activation
+         * @description Mails the activation link again.
+         */
+        options: operations["resendActivationOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -490,7 +594,11 @@ export interface paths {
         /** Set a new password with the mailed uid and token */
         post: operations["resetPasswordConfirm"];
         delete?: never;
-        options?: never;
+        /**
+         * Reset password confirm
+         * @description Sets a new password with the mailed uid and token.
+         */
+        options: operations["resetPasswordConfirmOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -507,7 +615,11 @@ export interface paths {
         /** Mail a password-reset link (answers 204 whether the address is known or not) */
         post: operations["resetPassword"];
         delete?: never;
-        options?: never;
+        /**
+         * Reset password
+         * @description Mails a password-reset link.
+         */
+        options: operations["resetPasswordOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -524,7 +636,11 @@ export interface paths {
         /** Change your password */
         post: operations["setPassword"];
         delete?: never;
-        options?: never;
+        /**
+         * Set password
+         * @description Changes your password.
+         */
+        options: operations["setPasswordOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -541,7 +657,11 @@ export interface paths {
         /** Change your username */
         post: operations["setUsername"];
         delete?: never;
-        options?: never;
+        /**
+         * Set username
+         * @description Changes your username.
+         */
+        options: operations["setUsernameOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -558,7 +678,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Health
+         * @description Whether the service and its database answer.
+         */
+        options: operations["healthzOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -567,6 +691,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Each field by its name, in the serializer's order. */
+        ActionFields: {
+            [key: string]: components["schemas"]["FieldMetadata"];
+        };
         /** @description DRF's AuthTokenSerializer, which reads the password untrimmed. */
         AuthTokenCredentialsInput: {
             password: string;
@@ -596,6 +724,25 @@ export interface components {
         /** @description DRF field errors; `non_field_errors` holds errors that belong to no field. */
         FieldErrors: {
             [key: string]: string[];
+        };
+        /** @description A field, as DRF's SimpleMetadata.get_field_info describes it. */
+        FieldMetadata: {
+            choices?: {
+                display_name: string;
+                value: unknown;
+            }[];
+            decimal_places?: number;
+            help_text?: string;
+            label: string;
+            max_digits?: number;
+            max_length?: number;
+            max_value?: number;
+            min_length?: number;
+            min_value?: number;
+            read_only: boolean;
+            required: boolean;
+            /** @enum {string} */
+            type: "field" | "boolean" | "string" | "email" | "integer" | "float" | "decimal" | "choice" | "list" | "nested object";
         };
         GroupMember: {
             email: string;
@@ -707,6 +854,22 @@ export interface components {
         VerifyInput: {
             token: string;
         };
+        /** @description What an OPTIONS request answers, as DRF's SimpleMetadata does. */
+        ViewMetadata: {
+            /** @description For a caller allowed to POST or PUT on this path (for PUT, on this object), the fields each takes. */
+            actions?: {
+                POST?: components["schemas"]["ActionFields"];
+                PUT?: components["schemas"]["ActionFields"];
+            };
+            /** @description The options operation's description (DRF: the view's docstring). */
+            description: string;
+            /** @description The options operation's summary (DRF: the view's name). */
+            name: string;
+            /** @description The request content types the path's operations accept. */
+            parses: string[];
+            /** @description The media types the service answers in. */
+            renders: string[];
+        };
     };
     responses: {
         /** @description Valid. */
@@ -773,6 +936,17 @@ export interface components {
                     /** @enum {string} */
                     message: "ok";
                 };
+            };
+        };
+        /** @description The endpoint, described as DRF's SimpleMetadata describes a view (generated from this document): `name` and `description` are the options operation's summary and description; `renders`, the service's media types; `parses`, the content types the path's operations accept; and, for a caller allowed to POST or PUT here, `actions` with the fields of each. */
+        Options: {
+            headers: {
+                /** @description The path's methods, in DRF's order (HEAD with GET, and OPTIONS). */
+                Allow?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ViewMetadata"];
             };
         };
         /** @description The request body is over the configured limit (BODY_LIMIT). */
@@ -1020,6 +1194,18 @@ export interface operations {
             };
         };
     };
+    jwksOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+        };
+    };
     obtainAuthToken: {
         parameters: {
             query?: never;
@@ -1045,6 +1231,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    obtainAuthTokenOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     managersList: {
@@ -1108,6 +1307,20 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    managersOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
     managersRemoveById: {
         parameters: {
             query?: never;
@@ -1126,6 +1339,23 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    managerOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     managerView: {
         parameters: {
             query?: never;
@@ -1139,6 +1369,20 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    managerViewOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     menuItemsList: {
@@ -1196,6 +1440,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    menuItemsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     menuItemsRetrieve: {
@@ -1257,6 +1514,22 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    menuItemOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     menuItemsPartialUpdate: {
         parameters: {
             query?: never;
@@ -1291,6 +1564,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    secretOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     tenCalls: {
         parameters: {
             query?: never;
@@ -1303,6 +1589,19 @@ export interface operations {
             200: components["responses"]["Message"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    tenCallsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     throttleCheck: {
@@ -1319,6 +1618,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    throttleCheckOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     throttleCheckAuth: {
         parameters: {
             query?: never;
@@ -1331,6 +1643,19 @@ export interface operations {
             200: components["responses"]["Message"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    throttleCheckAuthOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     tokenObtainPair: {
@@ -1348,6 +1673,18 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    tokenObtainPairOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     tokenBlacklist: {
@@ -1369,6 +1706,18 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    tokenBlacklistOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+        };
+    };
     tokenRefresh: {
         parameters: {
             query?: never;
@@ -1388,6 +1737,18 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    tokenRefreshOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+        };
+    };
     tokenVerify: {
         parameters: {
             query?: never;
@@ -1402,6 +1763,18 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    tokenVerifyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     jwtCreate: {
@@ -1419,6 +1792,18 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    jwtCreateOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     jwtRefresh: {
@@ -1440,6 +1825,18 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    jwtRefreshOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+        };
+    };
     jwtVerify: {
         parameters: {
             query?: never;
@@ -1454,6 +1851,18 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    jwtVerifyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     tokenCreate: {
@@ -1483,6 +1892,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    tokenCreateOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     tokenDestroy: {
         parameters: {
             query?: never;
@@ -1503,6 +1925,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    tokenDestroyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     tokenDestroyAll: {
         parameters: {
             query?: never;
@@ -1521,6 +1956,19 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    tokenDestroyAllOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     userList: {
@@ -1568,6 +2016,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    usersOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     userRetrieve: {
@@ -1633,6 +2094,22 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    userOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: components["parameters"]["Username"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     userPartialUpdate: {
         parameters: {
             query?: never;
@@ -1675,6 +2152,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    activationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     userMe: {
@@ -1731,6 +2221,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    userMeOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     userMePartialUpdate: {
         parameters: {
             query?: never;
@@ -1771,6 +2274,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    resendActivationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     resetPasswordConfirm: {
         parameters: {
             query?: never;
@@ -1792,6 +2308,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    resetPasswordConfirmOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     resetPassword: {
@@ -1817,6 +2346,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    resetPasswordOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     setPassword: {
         parameters: {
             query?: never;
@@ -1838,6 +2380,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    setPasswordOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     setUsername: {
@@ -1863,6 +2418,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    setUsernameOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -1885,6 +2453,18 @@ export interface operations {
                 };
             };
             503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    healthzOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
 }
