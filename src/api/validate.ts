@@ -105,9 +105,8 @@ const DATA_KEYS = new Set(['example', 'examples', 'default', 'enum', 'const']);
  * schemas (the forms one value may take on the wire) becomes its first alternative, merged into
  * the schema that held it (its description and example stay), without its `pattern`: a pattern
  * describes the text as sent, which the declared check reads, and the value as read is judged
- * by DRF's rules, in DRF's words (not blank once trimmed, x-decimal, which also bounds a decimal's
- * length). Mutates `node`; a schema
- * shared by several places is changed once.
+ * by DRF's rules, in DRF's words (not blank once trimmed, x-decimal, which also bounds a
+ * decimal's length). Mutates `node`; a schema shared by several places is changed once.
  */
 export function asRead(node: unknown): void {
   if (Array.isArray(node)) {
@@ -281,9 +280,10 @@ export function validationError(errors: readonly ErrorObject[], declared: readon
   const onlyDeclared = new Map<string, ErrorObject[]>();
   for (const e of declared) {
     const [, where, field] = e.instancePath.split('/');
-    if (where !== 'requestBody' || field === undefined || field in fields) continue;
+    if (where !== 'requestBody' || field === undefined || Object.hasOwn(fields, field)) continue;
     onlyDeclared.set(field, [...(onlyDeclared.get(field) ?? []), e]);
   }
-  for (const [field, list] of onlyDeclared) fields[field] = [declaredMessage(readSchema?.properties?.[field], list)];
+  const props = (readSchema?.properties ?? {}) as Record<string, Schema>;
+  for (const [field, list] of onlyDeclared) fields[field] = [declaredMessage(Object.hasOwn(props, field) ? props[field] : undefined, list)];
   return new ValidationError(Object.keys(fields).length ? fields : { non_field_errors: ['Invalid input.'] });
 }
