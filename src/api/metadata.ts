@@ -14,22 +14,21 @@
  *                      describes it, read from the body schema as the service reads it and the
  *                      success response's readOnly fields
  *
- * and `Allow`: the path's methods in DRF's order, HEAD with GET, and OPTIONS.
+ * and `Allow`: the path's methods in DRF's order, HEAD with GET (the router's allowHeader, which
+ * a 405 sends too).
  */
 import { ImproperlyConfigured } from '../errors';
 import type { Services } from '../services';
 import type { Spec, SpecDocument } from '../spec';
 import type { Gate, Passage } from './gate';
 import { X_DECIMAL } from './registry';
+import { allowHeader } from './router';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Schema = Record<string, any>;
 
 /** The response every options operation declares for 200. */
 export const OPTIONS_RESPONSE = '#/components/responses/Options';
-
-/** DRF's APIView.http_method_names: the order of Allow. */
-const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'];
 
 /** The service renders JSON only. */
 const RENDERS: readonly string[] = ['application/json'];
@@ -166,9 +165,7 @@ export function buildDescriptions(spec: Spec, gates: ReadonlyMap<string, Gate>):
       throw new ImproperlyConfigured(`${info.operationId}: an options operation answers 200 with ${OPTIONS_RESPONSE}`);
     }
     const onPath = all.filter((g) => g.info.path === info.path);
-    const methods = new Set(onPath.map((g) => g.info.method));
-    if (methods.has('get')) methods.add('head');
-    const allow = METHOD_ORDER.filter((m) => methods.has(m)).map((m) => m.toUpperCase()).join(', ');
+    const allow = allowHeader(onPath.map((g) => g.info.method));
     const parses = contentTypes(onPath);
     const actions: Action[] = [];
     for (const method of ['post', 'put'] as const) {

@@ -115,9 +115,19 @@ test("OPTIONS on a user: actions.PUT for themself (the email field) and for an a
 });
 
 test('405 is still the answer for a method a path does not have, with OPTIONS now 200 on every path of the spec', async () => {
-  for (const [method, path] of [['PATCH', '/api/menu-items'], ['POST', '/api/secret/'], ['PROPFIND', '/api/menu-items'], ['PUT', '/auth/users/']] as const) {
+  for (const [method, path, allow] of [
+    ['PATCH', '/api/menu-items', 'GET, POST, HEAD, OPTIONS'],
+    ['POST', '/api/secret/', 'GET, HEAD, OPTIONS'],
+    ['PROPFIND', '/api/menu-items', 'GET, POST, HEAD, OPTIONS'],
+    ['PUT', '/auth/users/', 'GET, POST, HEAD, OPTIONS'],
+    ['POST', '/api/groups/manager/users/7', 'DELETE, OPTIONS'],
+  ] as const) {
     const r = await server.request(method, path, cast.admin.token);
     assert.equal(r.status, 405, `${method} ${path}: ${r.status}`);
+    assert.deepEqual(r.body, { detail: `Method "${method}" not allowed.` });
+    // RFC 9110: a 405 names the methods the path has, as OPTIONS does.
+    assert.equal(r.headers.get('allow'), allow, `${method} ${path}`);
+    assert.equal((await server.request('OPTIONS', path, cast.admin.token)).headers.get('allow'), allow);
   }
   for (const info of spec.operations.values()) {
     if (info.method !== 'options') continue;
