@@ -938,7 +938,7 @@ export interface components {
                 };
             };
         };
-        /** @description The endpoint, described as DRF's SimpleMetadata describes a view (generated from this document): `name` and `description` are the options operation's summary and description; `renders`, the service's media types; `parses`, the content types the path's operations accept; and, for a caller allowed to POST or PUT here, `actions` with the fields of each. */
+        /** @description The endpoint, described as DRF's SimpleMetadata describes a view (generated from this document): `name` and `description` are the options operation's summary and description as written in openapi.yaml (the served copy adds who may call it); `renders`, the service's media types; `parses`, the content types the path's operations accept; and, for a caller allowed to POST or PUT here, `actions` with the fields of each. */
         Options: {
             headers: {
                 /** @description The path's methods, in DRF's order (HEAD with GET, and OPTIONS). */
