@@ -19,7 +19,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * JSON Web Key Set
+         * @description The public keys that verify the JWTs the service signs.
+         */
+        options: operations["jwksOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -39,7 +43,11 @@ export interface paths {
          */
         post: operations["obtainAuthToken"];
         delete?: never;
-        options?: never;
+        /**
+         * Obtain Auth Token
+         * @description Exchanges a username and a password for a new DRF token.
+         */
+        options: operations["obtainAuthTokenOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -67,7 +75,11 @@ export interface paths {
          * @description Takes the user named by `username` out of the Manager group (200 `{"message": "ok"}`); 404 for an unknown username.
          */
         delete: operations["managersRemove"];
-        options?: never;
+        /**
+         * Managers
+         * @description The members of the Manager group, managed by admins.
+         */
+        options: operations["managersOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -87,7 +99,11 @@ export interface paths {
          * @description Takes the user with this id out of the Manager group (200 `{"message": "ok"}`); 404 for an unknown id.
          */
         delete: operations["managersRemoveById"];
-        options?: never;
+        /**
+         * Manager
+         * @description One member of the Manager group, removed by an admin.
+         */
+        options: operations["managerOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -107,7 +123,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Manager View
+         * @description A message for the Manager group.
+         */
+        options: operations["managerViewOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -131,7 +151,11 @@ export interface paths {
          */
         post: operations["menuItemsCreate"];
         delete?: never;
-        options?: never;
+        /**
+         * Menu Items
+         * @description The menu: anyone may list its items; managers and admins add them.
+         */
+        options: operations["menuItemsOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -161,7 +185,11 @@ export interface paths {
          * @description Deletes the item; 204.
          */
         delete: operations["menuItemsDestroy"];
-        options?: never;
+        /**
+         * Single Menu Item
+         * @description One menu item: anyone may read it; managers and admins change or delete it.
+         */
+        options: operations["menuItemOptions"];
         head?: never;
         /**
          * Change some fields of a menu item
@@ -185,7 +213,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Secret
+         * @description A message for authenticated users.
+         */
+        options: operations["secretOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -205,7 +237,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Ten Calls
+         * @description Throttled in the `ten` scope.
+         */
+        options: operations["tenCallsOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -225,7 +261,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Throttle Check
+         * @description Throttled per IP for anonymous callers.
+         */
+        options: operations["throttleCheckOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -245,7 +285,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Throttle Check Auth
+         * @description Throttled per user.
+         */
+        options: operations["throttleCheckAuthOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -265,7 +309,11 @@ export interface paths {
          */
         post: operations["tokenObtainPair"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Obtain Pair
+         * @description Exchanges a username and a password for a JWT pair.
+         */
+        options: operations["tokenObtainPairOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -285,7 +333,11 @@ export interface paths {
          */
         post: operations["tokenBlacklist"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Blacklist
+         * @description Blacklists a refresh token.
+         */
+        options: operations["tokenBlacklistOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -305,7 +357,11 @@ export interface paths {
          */
         post: operations["tokenRefresh"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Refresh
+         * @description Exchanges a refresh token for a new access token.
+         */
+        options: operations["tokenRefreshOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -325,7 +381,11 @@ export interface paths {
          */
         post: operations["tokenVerify"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Verify
+         * @description Checks that a token is valid.
+         */
+        options: operations["tokenVerifyOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -345,7 +405,11 @@ export interface paths {
          */
         post: operations["jwtCreate"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Obtain Pair
+         * @description Exchanges a username and a password for a JWT pair (djoser).
+         */
+        options: operations["jwtCreateOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -365,7 +429,11 @@ export interface paths {
          */
         post: operations["jwtRefresh"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Refresh
+         * @description Exchanges a refresh token for a new access token (djoser).
+         */
+        options: operations["jwtRefreshOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -385,7 +453,11 @@ export interface paths {
          */
         post: operations["jwtVerify"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Verify
+         * @description Checks that a token is valid (djoser).
+         */
+        options: operations["jwtVerifyOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -405,7 +477,11 @@ export interface paths {
          */
         post: operations["tokenCreate"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Create
+         * @description Exchanges a username and a password for a new DRF token (djoser).
+         */
+        options: operations["tokenCreateOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -425,7 +501,11 @@ export interface paths {
          */
         post: operations["tokenDestroy"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Destroy
+         * @description Deletes the DRF token the request was made with.
+         */
+        options: operations["tokenDestroyOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -445,7 +525,11 @@ export interface paths {
          */
         post: operations["tokenDestroyAll"];
         delete?: never;
-        options?: never;
+        /**
+         * Token Destroy All
+         * @description Revokes every credential of the user.
+         */
+        options: operations["tokenDestroyAllOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -469,7 +553,11 @@ export interface paths {
          */
         post: operations["userCreate"];
         delete?: never;
-        options?: never;
+        /**
+         * User List
+         * @description Anyone may register; a user lists themself, an admin every user.
+         */
+        options: operations["usersOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -499,7 +587,11 @@ export interface paths {
          * @description Anyone else gets 404, as for a username that does not exist (djoser answers 403, which tells a stranger that the account exists).
          */
         delete: operations["userDestroy"];
-        options?: never;
+        /**
+         * User Instance
+         * @description A user, for themself or an admin.
+         */
+        options: operations["userOptions"];
         head?: never;
         /**
          * Change some fields of a user (themself or an admin)
@@ -523,7 +615,11 @@ export interface paths {
          */
         post: operations["activation"];
         delete?: never;
-        options?: never;
+        /**
+         * Activation
+         * @description Activates an account with the mailed uid and token.
+         */
+        options: operations["activationOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -551,7 +647,11 @@ export interface paths {
          * @description djoser's /users/me/: deletes the caller's account once `current_password` is right (400 `Invalid password.` otherwise).
          */
         delete: operations["userMeDestroy"];
-        options?: never;
+        /**
+         * Me
+         * @description The current user.
+         */
+        options: operations["userMeOptions"];
         head?: never;
         /**
          * Change some fields of the current user
@@ -575,7 +675,11 @@ export interface paths {
          */
         post: operations["resendActivation"];
         delete?: never;
-        options?: never;
+        /**
+         * Resend activation
+         * @description Mails the activation link again.
+         */
+        options: operations["resendActivationOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -595,7 +699,11 @@ export interface paths {
          */
         post: operations["resetPasswordConfirm"];
         delete?: never;
-        options?: never;
+        /**
+         * Reset password confirm
+         * @description Sets a new password with the mailed uid and token.
+         */
+        options: operations["resetPasswordConfirmOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -615,7 +723,11 @@ export interface paths {
          */
         post: operations["resetPassword"];
         delete?: never;
-        options?: never;
+        /**
+         * Reset password
+         * @description Mails a password-reset link.
+         */
+        options: operations["resetPasswordOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -635,7 +747,11 @@ export interface paths {
          */
         post: operations["setPassword"];
         delete?: never;
-        options?: never;
+        /**
+         * Set password
+         * @description Changes your password.
+         */
+        options: operations["setPasswordOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -655,7 +771,11 @@ export interface paths {
          */
         post: operations["setUsername"];
         delete?: never;
-        options?: never;
+        /**
+         * Set username
+         * @description Changes your username.
+         */
+        options: operations["setUsernameOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -675,7 +795,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Liveness
+         * @description The process is up and its event loop answers (no I/O).
+         */
+        options: operations["healthzOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -695,7 +819,11 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
-        options?: never;
+        /**
+         * Readiness
+         * @description Whether the service can do its work (its database and, when configured, Redis answer).
+         */
+        options: operations["readyzOptions"];
         head?: never;
         patch?: never;
         trace?: never;
@@ -704,6 +832,10 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description Each field by its name, in the serializer's order. */
+        ActionFields: {
+            [key: string]: components["schemas"]["FieldMetadata"];
+        };
         /** @description DRF's AuthTokenSerializer, which reads the password untrimmed. */
         AuthTokenCredentialsInput: {
             password: string;
@@ -714,7 +846,7 @@ export interface components {
             username: string;
         };
         CurrentPasswordInput: {
-            current_password?: string;
+            current_password: string;
         };
         Detail: {
             code?: string;
@@ -734,12 +866,40 @@ export interface components {
         FieldErrors: {
             [key: string]: string[];
         };
+        /** @description A field, as DRF's SimpleMetadata.get_field_info describes it. */
+        FieldMetadata: {
+            choices?: {
+                display_name: string;
+                value: unknown;
+            }[];
+            /** Format: int32 */
+            decimal_places?: number;
+            help_text?: string;
+            label: string;
+            /** Format: int32 */
+            max_digits?: number;
+            /** Format: int32 */
+            max_length?: number;
+            max_value?: number;
+            /** Format: int32 */
+            min_length?: number;
+            min_value?: number;
+            read_only: boolean;
+            required: boolean;
+            /** @enum {string} */
+            type: "field" | "boolean" | "string" | "email" | "integer" | "float" | "decimal" | "choice" | "list" | "nested object";
+        };
         GroupMember: {
             email: string;
             /** Format: int32 */
             id: number;
             username: string;
         };
+        /**
+         * Format: int32
+         * @description A whole number from 0 to 32767 (DRF's IntegerField(min_value=0, max_value=32767)): a JSON integer, or its text in ASCII digits (a `+` sign, leading zeros, a trailing `.0` and spaces around it are allowed, as DRF reads them).
+         */
+        InventoryInput: number;
         /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl */
         Jwt: string;
         MenuItem: {
@@ -751,10 +911,9 @@ export interface components {
             title: string;
         };
         MenuItemInput: {
-            /** Format: int32 */
-            inventory: number;
-            price: components["schemas"]["Price"];
-            title: string;
+            inventory: components["schemas"]["InventoryInput"];
+            price: components["schemas"]["PriceInput"];
+            title: components["schemas"]["TitleInput"];
         };
         MenuItemPage: {
             /** Format: int32 */
@@ -764,24 +923,29 @@ export interface components {
             results: components["schemas"]["MenuItem"][];
         };
         MenuItemPatchInput: {
-            /** Format: int32 */
-            inventory?: number;
-            price?: components["schemas"]["Price"];
-            title?: string;
+            inventory?: components["schemas"]["InventoryInput"];
+            price?: components["schemas"]["PriceInput"];
+            title?: components["schemas"]["TitleInput"];
         };
         Message: {
             message: string;
         };
         OptionalCredentialsInput: {
-            password?: string;
+            password?: components["schemas"]["Password"];
             username?: string;
         };
+        /** @description Not blank; a number is read as its text (DRF's CharField). */
         Password: string;
         /**
-         * @description A decimal of at most 6 digits, 2 of them after the point, >= 0; sent as a number or a string, returned as a string.
+         * @description A decimal of at most 6 digits, 2 of them after the point, >= 0, as a string with 2 places.
          * @example 5.50
          */
         Price: string;
+        /**
+         * @description A decimal of at most 6 digits, 2 of them after the point, >= 0 (DRF's DecimalField(max_digits=6, decimal_places=2, min_value=0)): a string in plain notation (no exponent; ASCII digits; spaces around it are ignored), or a JSON number. A number with more than 2 decimal places is refused with DRF's message, a rule left to the service: `multipleOf: 0.01` is not exact in binary floating point (validators refuse 0.29).
+         * @example 5.50
+         */
+        PriceInput: string;
         /** @description Each backing service, `ok` or `down`; `redis` only when REDIS_URL is set. */
         ReadinessChecks: {
             /** @enum {string} */
@@ -809,6 +973,8 @@ export interface components {
             new_username: components["schemas"]["Username"];
             re_new_username?: string;
         };
+        /** @description 1 to 255 characters once trimmed, not blank (DRF's CharField(max_length=255)); a number is read as its text. */
+        TitleInput: string;
         /** @example 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b */
         TokenKey: string;
         UidTokenInput: {
@@ -847,6 +1013,22 @@ export interface components {
         };
         VerifyInput: {
             token: string;
+        };
+        /** @description What an OPTIONS request answers, as DRF's SimpleMetadata does. */
+        ViewMetadata: {
+            /** @description For a caller allowed to POST or PUT on this path (for PUT, on this object), the fields each takes. */
+            actions?: {
+                POST?: components["schemas"]["ActionFields"];
+                PUT?: components["schemas"]["ActionFields"];
+            };
+            /** @description The options operation's description (DRF: the view's docstring). */
+            description: string;
+            /** @description The options operation's summary (DRF: the view's name). */
+            name: string;
+            /** @description The request content types the path's operations accept. */
+            parses: string[];
+            /** @description The media types the service answers in. */
+            renders: string[];
         };
     };
     responses: {
@@ -914,6 +1096,17 @@ export interface components {
                     /** @enum {string} */
                     message: "ok";
                 };
+            };
+        };
+        /** @description The endpoint, described as DRF's SimpleMetadata describes a view (generated from this document): `name` and `description` are the options operation's summary and description as written in openapi.yaml (the served copy adds who may call it); `renders`, the service's media types; `parses`, the content types the path's operations accept; and, for a caller allowed to POST or PUT here, `actions` with the fields of each. */
+        Options: {
+            headers: {
+                /** @description The path's methods, in DRF's order (HEAD with GET, and OPTIONS). */
+                Allow?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ViewMetadata"];
             };
         };
         /** @description The request body is over the configured limit (BODY_LIMIT). */
@@ -1152,6 +1345,18 @@ export interface operations {
             };
         };
     };
+    jwksOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+        };
+    };
     obtainAuthToken: {
         parameters: {
             query?: never;
@@ -1159,7 +1364,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["AuthTokenCredentials"];
+        requestBody: components["requestBodies"]["AuthTokenCredentials"];
         responses: {
             /** @description A new key. */
             200: {
@@ -1177,6 +1382,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    obtainAuthTokenOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     managersList: {
@@ -1240,6 +1458,20 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    managersOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
     managersRemoveById: {
         parameters: {
             query?: never;
@@ -1258,6 +1490,23 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    managerOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     managerView: {
         parameters: {
             query?: never;
@@ -1271,6 +1520,20 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    managerViewOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
         };
     };
     menuItemsList: {
@@ -1328,6 +1591,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    menuItemsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     menuItemsRetrieve: {
@@ -1389,6 +1665,22 @@ export interface operations {
             404: components["responses"]["NotFound"];
         };
     };
+    menuItemOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ItemId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
     menuItemsPartialUpdate: {
         parameters: {
             query?: never;
@@ -1423,6 +1715,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    secretOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     tenCalls: {
         parameters: {
             query?: never;
@@ -1435,6 +1740,19 @@ export interface operations {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    tenCallsOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     throttleCheck: {
@@ -1451,6 +1769,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    throttleCheckOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     throttleCheckAuth: {
         parameters: {
             query?: never;
@@ -1463,6 +1794,19 @@ export interface operations {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    throttleCheckAuthOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     tokenObtainPair: {
@@ -1480,6 +1824,18 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    tokenObtainPairOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     tokenBlacklist: {
@@ -1501,6 +1857,18 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    tokenBlacklistOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+        };
+    };
     tokenRefresh: {
         parameters: {
             query?: never;
@@ -1520,6 +1888,18 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    tokenRefreshOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+        };
+    };
     tokenVerify: {
         parameters: {
             query?: never;
@@ -1534,6 +1914,18 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    tokenVerifyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     jwtCreate: {
@@ -1551,6 +1943,18 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    jwtCreateOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     jwtRefresh: {
@@ -1572,6 +1976,18 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
         };
     };
+    jwtRefreshOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+        };
+    };
     jwtVerify: {
         parameters: {
             query?: never;
@@ -1586,6 +2002,18 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    jwtVerifyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     tokenCreate: {
@@ -1615,6 +2043,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    tokenCreateOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     tokenDestroy: {
         parameters: {
             query?: never;
@@ -1635,6 +2076,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    tokenDestroyOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     tokenDestroyAll: {
         parameters: {
             query?: never;
@@ -1653,6 +2107,19 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    tokenDestroyAllOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     userList: {
@@ -1702,6 +2169,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    usersOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     userRetrieve: {
         parameters: {
             query?: never;
@@ -1748,7 +2228,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["CurrentPassword"];
+        requestBody: components["requestBodies"]["CurrentPassword"];
         responses: {
             /** @description Deleted. */
             204: {
@@ -1763,6 +2243,22 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    userOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                username: components["parameters"]["UsernameParam"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
         };
     };
     userPartialUpdate: {
@@ -1809,6 +2305,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    activationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     userMe: {
         parameters: {
             query?: never;
@@ -1847,7 +2356,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: components["requestBodies"]["CurrentPassword"];
+        requestBody: components["requestBodies"]["CurrentPassword"];
         responses: {
             /** @description Deleted. */
             204: {
@@ -1861,6 +2370,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    userMeOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     userMePartialUpdate: {
@@ -1903,6 +2425,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    resendActivationOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     resetPasswordConfirm: {
         parameters: {
             query?: never;
@@ -1924,6 +2459,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    resetPasswordConfirmOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     resetPassword: {
@@ -1949,6 +2497,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    resetPasswordOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     setPassword: {
         parameters: {
             query?: never;
@@ -1970,6 +2531,19 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+        };
+    };
+    setPasswordOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     setUsername: {
@@ -1995,6 +2569,19 @@ export interface operations {
             429: components["responses"]["Throttled"];
         };
     };
+    setUsernameOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -2016,6 +2603,18 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    healthzOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
     readyz: {
@@ -2055,6 +2654,18 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    readyzOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Options"];
         };
     };
 }

@@ -186,15 +186,24 @@ function securityHeaders() {
 /** CORS for the origins in CORS_ALLOWED_ORIGINS only (none by default). */
 function corsFor(origins: readonly string[]) {
   const allowed = new Set(origins);
-  return cors({
-    origin: (ctx: Context) => {
-      const origin = ctx.get('Origin');
-      return allowed.has('*') ? '*' : allowed.has(origin) ? origin : '';
-    },
-    allowHeaders: ['Authorization', 'Content-Type'],
-    exposeHeaders: ['Retry-After', 'RateLimit', 'RateLimit-Policy', 'WWW-Authenticate', 'X-Request-Id'],
-    maxAge: 600,
-  });
+  const originOf = (ctx: Context) => {
+    const origin = ctx.get('Origin');
+    return allowed.has('*') ? '*' : allowed.has(origin) ? origin : '';
+  };
+  const exposeHeaders = ['Retry-After', 'RateLimit', 'RateLimit-Policy', 'WWW-Authenticate', 'X-Request-Id'];
+  const handle = cors({ origin: originOf, allowHeaders: ['Authorization', 'Content-Type'], exposeHeaders, maxAge: 600 });
+  return async function corsFor(ctx: Context, next: Next): Promise<void> {
+    if (ctx.method !== 'OPTIONS' || ctx.get('Access-Control-Request-Method')) return handle(ctx, next);
+    // An OPTIONS that is not a pre-flight is the API's (its metadata, #15). @koa/cors leaves it
+    // alone: an allowed origin gets its headers here, as on every other answer.
+    ctx.vary('Origin');
+    const origin = ctx.get('Origin') ? originOf(ctx) : '';
+    if (origin) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Access-Control-Expose-Headers', exposeHeaders.join(','));
+    }
+    return next();
+  };
 }
 
 /** GET /openapi.json, /openapi.yaml and /docs: the spec and its UI, outside the API's own gate. */

@@ -111,8 +111,10 @@ export class MethodNotAllowed extends ApiError {
   static override status = 405;
   static override defaultDetail = 'Method not allowed.';
   static override defaultCode = 'method_not_allowed';
-  constructor(method: string) {
+  /** `allow`: the path's methods, sent as Allow (RFC 9110 asks it of every 405; DRF sends it on every answer). */
+  constructor(method: string, allow?: string) {
     super(`Method "${method.toUpperCase()}" not allowed.`);
+    if (allow !== undefined) this.headers.Allow = allow;
   }
 }
 

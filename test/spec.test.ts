@@ -87,7 +87,7 @@ test('an unknown extension, one out of its place, an internal one or a malformed
     [(y) => y.replace('x-groups: [Manager', 'x-group: Manager\nx-groups: [Manager'), /^\/x-group: x-group belongs on operation, not root/],
     [(y) => y.replace('  title: Little Lemon API\n', '  title: Little Lemon API\n  x-roles: [anyone]\n'), /^\/info\/x-roles: x-roles belongs on root or operation, not here/],
     [(y) => y.replace('x-trim: false }', 'x-trim: false, x-prohibit-chars: true }'), /x-prohibit-chars is added by the service, never written in the spec/],
-    [(y) => y.replace('x-decimal: { maxDigits: 6, decimalPlaces: 2,', 'x-decimal: { maxDigits: 6, decimalPlaces: 8,'), /\/components\/schemas\/Price\/x-decimal must be/],
+    [(y) => y.replace('x-decimal: { maxDigits: 6, decimalPlaces: 2,', 'x-decimal: { maxDigits: 6, decimalPlaces: 8,'), /\/components\/schemas\/PriceInput\/anyOf\/0\/x-decimal must be/],
     [(y) => y.replace('x-throttle-scope: ten\n', 'x-throttle-scope: { ten: 1 }\n'), /x-throttle-scope must be a scope or a list of scopes/],
     [(y) => y.replace('x-object: { load: menuItem }', 'x-object: { load: menuItem, hidden: yes }'), /x-object must be \{ load: <name>, hidden\?: boolean \}/],
   ];

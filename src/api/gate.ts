@@ -102,6 +102,10 @@ export class Passage {
   throttleHeaders: Record<string, string> | undefined = undefined;
   /** The body as read and coerced; undefined for an operation without one. */
   body: unknown = undefined;
+  /** The body as sent (parsed), for the declared check; undefined for an operation without one. */
+  sentBody: unknown = undefined;
+  /** The body's schema as read (for the content type sent). */
+  bodySchema: Readonly<Record<string, unknown>> | undefined = undefined;
   /** The path parameters, validated and coerced. */
   params: Readonly<Record<string, unknown>> = {};
   /** The declared query parameters, validated. */
@@ -204,20 +208,25 @@ export async function findObject(p: Passage, services: Services): Promise<void> 
 /** read body: the body, read now that the caller may send one and coerced as DRF's fields read it; then the throttles that count it. */
 export async function readBody(p: Passage, ctx: Context, read: BodyReader): Promise<void> {
   const raw = await read(ctx);
-  const body = coerceBody(bodySchema(p.gate.operation as unknown as Record<string, unknown>, ctx.request.type || 'application/json'), raw);
+  const schema = bodySchema(p.gate.operation as unknown as Record<string, unknown>, ctx.request.type || 'application/json');
+  const body = coerceBody(schema, raw);
+  p.sentBody = raw;
+  p.bodySchema = schema;
   p.body = body;
   p.req.body = body;
   if (p.gate.bodyThrottles.length > 0) p.throttleHeaders = await checkThrottles(p.gate.bodyThrottles, p.req, p.throttleHeaders);
 }
 
 /**
- * validate: openapi-backend's validateRequest on the request with its body; its Ajv errors
- * raised in DRF's words (NotFound for a bad path parameter, else ValidationError), its coerced
- * path and query parameters kept for the handler.
+ * validate: openapi-backend's validateRequest on the request with its body as read, and its
+ * body as sent against the declared schemas (src/api/validate.ts); their Ajv errors raised in
+ * DRF's words (NotFound for a bad path parameter, else ValidationError), the coerced path and
+ * query parameters kept for the handler.
  */
 export function validate(p: Passage, backend: Backend): void {
   const result = backend.validateRequest(p.request.withBody(p.body), p.gate.operation);
-  if (result.errors) throw validationError(result.errors);
+  const declared = p.gate.operation.requestBody ? (backend.declared.validateRequest(p.request.withBody(p.sentBody), p.gate.info.operationId).errors ?? []).filter((e) => e.instancePath.startsWith('/requestBody')) : [];
+  if (result.errors || declared.length > 0) throw validationError(result.errors ?? [], declared, p.bodySchema);
   const coerced = result.coerced as { params?: Record<string, unknown>; query?: Record<string, unknown> } | undefined;
   p.params = coerced?.params ?? {};
   p.query = coerced?.query ?? {};

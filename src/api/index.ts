@@ -5,7 +5,8 @@
  *   → openapi-backend's security handlers (one per scheme, each an Authenticator)
  *   → the gate, in postSecurityHandler (src/api/gate.ts: authenticate → authorize → throttle →
  *     object → read body → validate)
- *   → the operation's handler, given a Call → postResponseHandler, which writes the result.
+ *   → the operation's handler, given a Call (for OPTIONS, src/api/metadata.ts, from the spec)
+ *   → postResponseHandler, which writes the result.
  *
  * Boot checks raise ImproperlyConfigured before the server listens: an operation without a
  * handler (openapi-backend's strict mode refuses unknown ones), a scheme without an
@@ -25,8 +26,9 @@ import type { Services } from '../services';
 import type { Spec } from '../spec';
 import { Backend } from './backend';
 import { buildGates, enter, pass, type Gate, type Passage, type Stages } from './gate';
+import { buildDescriptions, describe } from './metadata';
 import { createBodyReader } from './readBody';
-import { customizeAjv, prohibitUnsafeCharacters } from './validate';
+import { asRead, customizeAjv, prohibitUnsafeCharacters } from './validate';
 
 export interface Api {
   /** Koa middleware: handles every request the spec declares, and 404/405 for the rest. */
@@ -56,22 +58,28 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
     TokenAuth: new TokenAuthentication(db, services.keys),
   };
   const defaultAuthenticateHeader = authenticators.JWTAuth.authenticateHeader();
-  for (const id of spec.operations.keys()) {
-    if (!(id in handlers)) throw new ImproperlyConfigured(`operation ${id} has no handler`);
+  for (const [id, info] of spec.operations) {
+    // OPTIONS is answered from the spec (src/api/metadata.ts); every other operation has its handler.
+    if (info.method !== 'options' && !(id in handlers)) throw new ImproperlyConfigured(`operation ${id} has no handler`);
   }
 
-  // openapi-backend validates with a copy of the spec in which every string DRF reads with a
-  // CharField refuses NULs and lone surrogates.
-  const definition = structuredClone(spec.document);
-  prohibitUnsafeCharacters(definition);
-  const backend = new Backend({
-    definition: definition as never,
-    strict: true,
-    quick: true, // validators compile on first use: start-up stays well under a second
-    coerceTypes: true,
-    ajvOpts: { allErrors: true, verbose: true, strict: false },
-    customizeAjv: (ajv) => customizeAjv(ajv as unknown as Ajv) as never,
-  });
+  // A body is validated twice (src/api/gate.ts): as sent, against the schemas as declared, and as
+  // read, against a copy in which each value has the one form it is read into (asRead) and every
+  // string DRF reads with a CharField refuses NULs and lone surrogates.
+  const backend = new Backend(
+    {
+      definition: structuredClone(spec.document) as never,
+      strict: true,
+      quick: true, // validators compile on first use: start-up stays well under a second
+      coerceTypes: true,
+      ajvOpts: { allErrors: true, verbose: true, strict: false },
+      customizeAjv: (ajv) => customizeAjv(ajv as unknown as Ajv) as never,
+    },
+    (definition) => {
+      asRead(definition);
+      prohibitUnsafeCharacters(definition);
+    },
+  );
   await backend.init();
   const router = backend.router;
   const operations = new Map(router.getOperations().map((op): [string, Operation] => [op.operationId as string, op]));
@@ -99,6 +107,9 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
     },
   });
 
+  for (const [id, description] of buildDescriptions(spec, gates)) {
+    backend.register(id, (_c: OpenAPIContext, ctx: Context) => describe(description, passageOf(ctx) as Passage, services));
+  }
   for (const [id, handler] of Object.entries(handlers) as [OperationId, Handlers[OperationId]][]) {
     backend.register(id, (_c: OpenAPIContext, ctx: Context) => (handler as (c: Call<OperationId>) => Promise<unknown>)(new KoaCall(id, passageOf(ctx) as Passage, services, ctx)));
   }

@@ -153,10 +153,10 @@ export const X_THROTTLE_KINDS: Extension<Readonly<Record<string, ThrottleKind>>>
 export const X_DECIMAL: Extension<DecimalRules> = {
   name: 'x-decimal',
   places: ['schema'],
-  meaning: "a decimal sent as a number or a string and kept as a string (DRF's DecimalField)",
+  meaning: "the rules and messages of DRF's DecimalField, on the string form of a decimal input",
   builds: 'the Ajv keyword x-decimal (decimalError in src/decimal.ts), added by customizeAjv in src/api/validate.ts',
   doc:
-    "(string schemas): a decimal, read as DRF's DecimalField reads it: a number or a numeric string is accepted, `maxDigits` and `decimalPlaces` bound its digits, `minimum` and `maximum` (decimal strings) its value, and a value that breaks them gets DRF's message (`Ensure that there are no more than 2 decimal places.`).",
+    "(the string form of a decimal input): DRF's DecimalField, for its messages: `maxDigits` and `decimalPlaces` bound its digits, `minimum` and `maximum` (decimal strings) its value, and a value that breaks them gets DRF's message (`Ensure that there are no more than 2 decimal places.`). The schema's standard keywords declare the same rules (a pattern for the string form, bounds for the number form); a test holds them together.",
   internal: false,
   read(value, where) {
     const expected = '{ maxDigits: int, decimalPlaces: int, minimum?: decimal string, maximum?: decimal string }';

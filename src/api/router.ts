@@ -70,11 +70,29 @@ interface Template {
   readonly byMethod: ReadonlyMap<string, Operation>;
 }
 
-/** What the table says of a method and path: the operation and its path parameters, or the status. */
-type Found = { readonly operation: Operation; readonly params: Readonly<Record<string, string>> } | { readonly status: 404 | 405 };
+/** What the table says of a method and path: the operation and its path parameters, or the status (with Allow for 405). */
+type Found =
+  | { readonly operation: Operation; readonly params: Readonly<Record<string, string>> }
+  | { readonly status: 404 }
+  | { readonly status: 405; readonly allow: string };
 
 const NOT_FOUND: Found = { status: 404 };
-const METHOD_NOT_ALLOWED: Found = { status: 405 };
+
+/** DRF's APIView.http_method_names: the order of Allow. */
+const METHOD_ORDER = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options', 'trace'];
+
+/** The Allow header of a path with these (lower-case) methods, as DRF writes it: its order, HEAD with GET. */
+export function allowHeader(methods: Iterable<string>): string {
+  const all = new Set(methods);
+  if (all.has('get')) all.add('head');
+  return METHOD_ORDER.filter((m) => all.has(m))
+    .map((m) => m.toUpperCase())
+    .join(', ');
+}
+
+function methodNotAllowed(byMethod: ReadonlyMap<string, Operation>): Found {
+  return { status: 405, allow: allowHeader(byMethod.keys()) };
+}
 
 export class Router extends OpenAPIRouter {
   private readonly operations: Operation[];
@@ -124,7 +142,7 @@ export class Router extends OpenAPIRouter {
    */
   route(method: string, path: string, query: string, headers: Headers): RoutedRequest {
     const found = this.find(method, path);
-    if ('status' in found) throw found.status === 405 ? new MethodNotAllowed(method) : new NotFound();
+    if ('status' in found) throw found.status === 405 ? new MethodNotAllowed(method, found.allow) : new NotFound();
     return new RoutedRequest(method, path, headers, query, undefined, found.operation, found.params, query === '' ? NO_PARAMS : parseQuery(fromWire(query)));
   }
 
@@ -137,17 +155,18 @@ export class Router extends OpenAPIRouter {
     const exact = this.statics.get(p);
     if (exact) {
       const op = exact.get(m);
-      return op ? { operation: op, params: NO_PARAMS } : METHOD_NOT_ALLOWED;
+      return op ? { operation: op, params: NO_PARAMS } : methodNotAllowed(exact);
     }
-    let pathMatched = false;
+    // Django's first URL pattern that matches the path answers the 405, with its view's methods.
+    let first: Template | null = null;
     for (const t of this.templates) {
       const match = t.pattern.exec(p);
       if (match === null) continue;
       const op = t.byMethod.get(m);
       if (op) return { operation: op, params: paramsOf(t, match) };
-      pathMatched = true;
+      first ??= t;
     }
-    return pathMatched ? METHOD_NOT_ALLOWED : NOT_FOUND;
+    return first ? methodNotAllowed(first.byMethod) : NOT_FOUND;
   }
 
   /** The operation a request matches: a RoutedRequest's own, else the table's (strict: NotFound or MethodNotAllowed when none). */
@@ -158,7 +177,7 @@ export class Router extends OpenAPIRouter {
     const found = this.find(req.method, pathOf(req));
     if ('operation' in found) return found.operation;
     if (!strict) return undefined;
-    throw found.status === 405 ? new MethodNotAllowed(req.method) : new NotFound();
+    throw found.status === 405 ? new MethodNotAllowed(req.method, found.allow) : new NotFound();
   }
 
   /** Every operation, flattened once (the same array each time: read it, do not change it). */

@@ -1,8 +1,12 @@
 /**
- * Request validation in DRF's words. Before Ajv runs, body fields are read the way DRF's
- * fields read them (a number may arrive as a numeric string, a form sends only strings,
- * strings are trimmed); after, Ajv's errors become DRF field errors
- * (`{"price": ["A valid number is required."]}`).
+ * Request validation in DRF's words. A body is validated twice: as sent, against the schemas as
+ * declared (where `anyOf` lists every form a value may take: a decimal as a string or a number,
+ * an integer as a number or its text, a string as a string or a number); and as read, once its
+ * fields are read the way DRF's fields read them (each into its first form: a numeric string
+ * into a number, a number into its text, strings trimmed), against a copy of the schemas with the
+ * first form only (asRead). Both must pass: the service accepts no value its spec refuses. Ajv's
+ * errors become DRF field errors (`{"price": ["A valid number is required."]}`): the read
+ * check's messages are DRF's own; a value only the declared check refuses gets its field's.
  */
 import type Ajv from 'ajv';
 import type { ErrorObject } from 'ajv';
@@ -35,13 +39,19 @@ export function characterErrors(value: string): string[] {
   return errors;
 }
 
-/** Teaches openapi-backend's Ajv our formats (email, username) and the `x-decimal` and `x-prohibit-chars` keywords. */
-export function customizeAjv(ajv: Ajv): Ajv {
+/** Teaches Ajv the formats the spec names: the standard ones, and ours (email as Django reads it, email-or-blank, username). */
+export function declaredFormats(ajv: Ajv): Ajv {
   addFormats(ajv);
   ajv.addFormat('email', { type: 'string', validate: (v: string) => EMAIL.test(v) && !v.includes('..') });
   ajv.addFormat('email-or-blank', { type: 'string', validate: (v: string) => v === '' || (EMAIL.test(v) && !v.includes('..')) });
   // The one username rule (src/username.ts), not a `pattern`: other tools compile a pattern without the `u` flag.
   ajv.addFormat('username', { type: 'string', validate: isValidUsername });
+  return ajv;
+}
+
+/** Teaches openapi-backend's Ajv our formats (declaredFormats) and the `x-decimal` and `x-prohibit-chars` keywords. */
+export function customizeAjv(ajv: Ajv): Ajv {
+  declaredFormats(ajv);
   // x-trim is read before validation (coerceBody); readOnly fields are simply not read.
   for (const keyword of [X_TRIM.name, 'readOnly']) ajv.removeKeyword(keyword).addKeyword({ keyword });
   ajv.addKeyword({
@@ -85,6 +95,35 @@ export function prohibitUnsafeCharacters(node: unknown): void {
     if (o.type === 'string' && !(X_DECIMAL.name in o)) o[X_PROHIBIT_CHARS.name] = true;
     for (const v of Object.values(o)) prohibitUnsafeCharacters(v);
   }
+}
+
+/** Schema keys whose values are data, not schemas: asRead leaves them alone. */
+const DATA_KEYS = new Set(['example', 'examples', 'default', 'enum', 'const']);
+
+/**
+ * The definition as the service reads requests: each `anyOf` whose alternatives are typed
+ * schemas (the forms one value may take on the wire) becomes its first alternative, merged into
+ * the schema that held it (its description and example stay), without its `pattern`: a pattern
+ * describes the text as sent, which the declared check reads, and the value as read is judged
+ * by DRF's rules, in DRF's words (not blank once trimmed, x-decimal, which also bounds a
+ * decimal's length). Mutates `node`; a schema shared by several places is changed once.
+ */
+export function asRead(node: unknown): void {
+  if (Array.isArray(node)) {
+    node.forEach(asRead);
+    return;
+  }
+  if (!node || typeof node !== 'object') return;
+  const o = node as Schema;
+  const forms = o.anyOf;
+  if (Array.isArray(forms) && forms.length > 0 && forms.every((f) => f && typeof f === 'object' && ('type' in f || '$ref' in f))) {
+    delete o.anyOf;
+    const { pattern: _sent, ...read } = forms[0] as Schema;
+    // x-decimal checks the length too, in DRF's words ("String value too large.").
+    if (read[X_DECIMAL.name]) delete read.maxLength;
+    Object.assign(o, read);
+  }
+  for (const [key, value] of Object.entries(o)) if (!DATA_KEYS.has(key)) asRead(value);
 }
 
 /** The JSON Schema of an operation's request body for the request's content type. */
@@ -196,10 +235,27 @@ function message(e: ErrorObject): string {
 const FIRST_ONLY = new Set(['required', 'type']);
 
 /**
+ * The message for a body field that only the declared check refused (a form the service could
+ * read but its spec does not offer: an exponent, a non-ASCII digit, surrounding spaces that
+ * take a string over its maxLength...): its kind's DRF message for a value it cannot read, or
+ * the declared check's own error in DRF's words.
+ */
+function declaredMessage(read: Schema | undefined, errors: readonly ErrorObject[]): string {
+  if (read?.[X_DECIMAL.name]) return 'A valid number is required.';
+  if (read?.type === 'integer') return 'A valid integer is required.';
+  if (read?.type === 'number') return 'A valid number is required.';
+  if (read?.type === 'boolean') return 'Must be a valid boolean.';
+  const telling = errors.find((e) => e.keyword !== 'type' && e.keyword !== 'anyOf') ?? errors[0];
+  return message(telling);
+}
+
+/**
  * Turns openapi-backend's Ajv errors into the error to raise: NotFound for a bad path
  * parameter (Django's URL would not have matched), else ValidationError with DRF's fields.
+ * `errors` are the check of the request as read; `declared`, of its body as sent against the
+ * declared schemas, and `readSchema` the body schema as read (for the fields only they name).
  */
-export function validationError(errors: readonly ErrorObject[]): NotFound | ValidationError {
+export function validationError(errors: readonly ErrorObject[], declared: readonly ErrorObject[] = [], readSchema?: Schema): NotFound | ValidationError {
   const fields: FieldErrors = {};
   const blocking = new Set<string>();
   for (const e of errors) {
@@ -223,5 +279,13 @@ export function validationError(errors: readonly ErrorObject[]): NotFound | Vali
     const list = (fields[field] ??= []);
     if (!list.includes(msg)) list.push(msg);
   }
+  const onlyDeclared = new Map<string, ErrorObject[]>();
+  for (const e of declared) {
+    const [, where, field] = e.instancePath.split('/');
+    if (where !== 'requestBody' || field === undefined || Object.hasOwn(fields, field)) continue;
+    onlyDeclared.set(field, [...(onlyDeclared.get(field) ?? []), e]);
+  }
+  const props = (readSchema?.properties ?? {}) as Record<string, Schema>;
+  for (const [field, list] of onlyDeclared) fields[field] = [declaredMessage(Object.hasOwn(props, field) ? props[field] : undefined, list)];
   return new ValidationError(Object.keys(fields).length ? fields : { non_field_errors: ['Invalid input.'] });
 }

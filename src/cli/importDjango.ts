@@ -671,7 +671,9 @@ interface MenuRules {
 function menuRules(): MenuRules {
   const schemas = loadSpec().document.components?.schemas ?? {};
   const item = schemas.MenuItem?.properties ?? {};
-  const price = (schemas.Price?.['x-decimal'] ?? {}) as Partial<DecimalRules>;
+  // The rules sit on the string form of the price a request may send (PriceInput's anyOf).
+  const forms = (schemas.PriceInput?.anyOf ?? []) as Record<string, unknown>[];
+  const price = (forms.find((f) => f['x-decimal'])?.['x-decimal'] ?? {}) as Partial<DecimalRules>;
   return {
     titleMin: item.title?.minLength ?? 1,
     titleMax: item.title?.maxLength ?? 255,

@@ -4,12 +4,18 @@
  * declare, fails `tsc`. A handler gets a Call (no Koa context: the api layer builds the call
  * from the request) and returns its result.
  */
-import type { operations } from '../../generated/openapi';
+import type { components, operations } from '../../generated/openapi';
 import type { Services } from '../services';
 import type { RequestInfo } from '../policies/types';
 import type { LoginGuard } from '../policies/throttling';
 
-export type OperationId = keyof operations;
+/** The options operations: the service answers them from the spec (src/api/metadata.ts), not a handler. */
+type Described = {
+  [K in keyof operations]: operations[K]['responses'] extends { 200: components['responses']['Options'] } ? K : never;
+}[keyof operations];
+
+/** The operations that have a handler. */
+export type OperationId = Exclude<keyof operations, Described>;
 
 type Responses<K extends OperationId> = operations[K]['responses'];
 type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? B : undefined;

@@ -11,7 +11,9 @@
  *   413  a body over BODY_LIMIT;   415  a text/plain body
  *   429  a server with every scope at 1/minute: one request that counts, then the one refused
  *        (for `login`, one failed password check)
- * The rest come from EXAMPLES below: every operation's success, and each status that needs an
+ *   200  OPTIONS (every path's): the metadata, from a caller its gate lets through
+ *   404  OPTIONS on a path whose parameter its schema refuses
+ * The rest come from EXAMPLES below: every other operation's success, and each status that needs an
  * object or state of its own (404 for an unknown id, 503 with the database gone, ...). A status
  * declared with no way to produce it is a failing test naming what to add; one that cannot
  * happen is a TODO naming the spec change. Run with CONTRACT_COVERAGE_FILE to see the
@@ -418,6 +420,33 @@ function expectStatus(r: Reply, status: number, info: OperationInfo): void {
 type Rule = (info: OperationInfo) => { why: string; run: (h: Harness) => Promise<void> } | Unreachable | null;
 
 const GENERIC: Record<number, Rule> = {
+  200: (info) => {
+    if (info.method !== 'options') return null;
+    return {
+      why: "OPTIONS from a caller its gate lets through: the path's metadata",
+      run: async (h) => {
+        const caller = await callerFor(h, info);
+        const r = await send(h.server, info, { as: caller, path: placeholderPath(info, caller) });
+        expectStatus(r, 200, info);
+        assert.equal(r.body.name, operationObject(info).summary);
+        assert.match(r.headers.get('allow') ?? '', /OPTIONS$/);
+      },
+    };
+  },
+  404: (info) => {
+    const params = pathParams(info);
+    if (info.method !== 'options' || params.length === 0) return null;
+    return {
+      why: 'OPTIONS with a path parameter its schema refuses (it names no object)',
+      run: async (h) => {
+        const caller = await callerFor(h, info);
+        const bad = Object.fromEntries(params.map((p) => [p.name, p.type === 'integer' ? 0 : 'x'.repeat(1000)]));
+        const r = await send(h.server, info, { as: caller, path: bad });
+        expectStatus(r, 404, info);
+        assert.deepEqual(r.body, { detail: 'Not found.' });
+      },
+    };
+  },
   401: (info) => {
     if (!info.anonymous) {
       return {

@@ -3,7 +3,8 @@
  * SQLite in a temporary folder by default; with TEST_DATABASE_URL=postgres://… each server
  * gets its own PostgreSQL schema. Every answer of a declared operation is checked against
  * the spec (its status must be declared, its body match the schema), so an undeclared status
- * or shape fails the test that caused it; with CONTRACT_COVERAGE_FILE set, each
+ * or shape fails the test that caused it, and so is every request (requestContract.ts: one the
+ * server accepts must validate, one that validates must not get a 400 naming an allowed field); with CONTRACT_COVERAGE_FILE set, each
  * `operationId status` produced is appended there for the coverage report.
  */
 import crypto from 'node:crypto';
@@ -17,6 +18,7 @@ import { createLogger } from '../../src/log';
 import { hashPassword } from '../../src/passwords/hashers';
 import { loadSettings } from '../../src/settings';
 import { CONFIGURED_KIND, freshDatabaseUrl } from './database';
+import { requestViolation, sentBody } from './requestContract';
 
 export interface Reply {
   status: number;
@@ -128,6 +130,10 @@ export async function startServer(env: Record<string, string> = {}, options: { n
     } catch {
       // not JSON: keep the text
     }
+    // The request side (#15): what the server accepts, the spec allows, and the other way round.
+    const sent = sentBody(headers, body);
+    const refused = await requestViolation(method, p, headers, sent, res.status, parsed);
+    if (refused) throw new Error(`the server and its spec disagree on a request: ${refused}`);
     return { status: res.status, headers: res.headers, body: parsed, text };
   };
 

@@ -38,6 +38,8 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   { field: 'title', value: 'x'.repeat(256), message: 'Ensure this field has no more than 255 characters.' },
   { field: 'title', value: 'é'.repeat(256), message: 'Ensure this field has no more than 255 characters.' },
   { field: 'title', value: 'Greek\u0000salad', message: 'Null characters are not allowed.' },
+  // DRF trims before it counts; the spec's maxLength counts the text as sent, and the service with it (#15).
+  { field: 'title', value: `${'x'.repeat(255)}  `, message: 'Ensure this field has no more than 255 characters.' },
 
   { field: 'price', value: undefined, message: REQUIRED },
   { field: 'price', value: null, message: NULL },
@@ -59,6 +61,12 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   { field: 'price', value: '99999', message: 'Ensure that there are no more than 4 digits before the decimal point.' },
   { field: 'price', value: 10000, message: 'Ensure that there are no more than 4 digits before the decimal point.' },
   { field: 'price', value: '1'.repeat(1001), message: 'String value too large.' },
+  // DRF reads these (Python's Decimal), but the spec's pattern does not offer them: plain notation
+  // in ASCII digits only, and the service refuses what its spec refuses (#15).
+  { field: 'price', value: '1e2', message: NOT_NUMBER },
+  { field: 'price', value: '\u0661\u0662', message: NOT_NUMBER },
+  { field: 'price', value: '1_0', message: NOT_NUMBER },
+  { field: 'price', value: ' 1 000', message: NOT_NUMBER },
 
   { field: 'inventory', value: undefined, message: REQUIRED },
   { field: 'inventory', value: null, message: NULL },
@@ -72,6 +80,10 @@ export const INVALID_CASES: readonly InvalidCase[] = [
   { field: 'inventory', value: -1, message: AT_LEAST_0 },
   { field: 'inventory', value: '-1', message: AT_LEAST_0 },
   { field: 'inventory', value: 32768, message: 'Ensure this value is less than or equal to 32767.' },
+  { field: 'inventory', value: '32768', message: 'Ensure this value is less than or equal to 32767.' },
+  // Python's int() reads these; the spec's pattern does not offer them (#15).
+  { field: 'inventory', value: '\u0661\u0662', message: NOT_INTEGER },
+  { field: 'inventory', value: '1_000', message: NOT_INTEGER },
 ];
 
 /** A valid item with one field replaced (or left out, for `undefined`). */
@@ -97,7 +109,10 @@ export const ACCEPTED: readonly { body: Record<string, unknown>; price: string; 
   { body: { title: 'A', price: '0', inventory: 0 }, title: 'A', price: '0.00', inventory: 0 },
   { body: { title: 'A', price: '9999.99', inventory: 32767 }, title: 'A', price: '9999.99', inventory: 32767 },
   { body: { title: 'A', price: '.5', inventory: '5.0' }, title: 'A', price: '0.50', inventory: 5 },
-  { body: { title: 'A', price: '1e2', inventory: '+4' }, title: 'A', price: '100.00', inventory: 4 },
+  { body: { title: 'A', price: '+100', inventory: '+4' }, title: 'A', price: '100.00', inventory: 4 },
+  { body: { title: 'A', price: '0012.5', inventory: '0032767.00' }, title: 'A', price: '12.50', inventory: 32767 },
+  { body: { title: 'A', price: '-0.00', inventory: '-0' }, title: 'A', price: '0.00', inventory: 0 },
+  { body: { title: 12.5, price: 1, inventory: 2 }, title: '12.5', price: '1.00', inventory: 2 },
   { body: { title: 'A', price: 0.29, inventory: 1 }, title: 'A', price: '0.29', inventory: 1 },
   { body: { title: '  Lemon dessert  ', price: '5.50', inventory: 1 }, title: 'Lemon dessert', price: '5.50', inventory: 1 },
   { body: { title: 42, price: '1', inventory: 1 }, title: '42', price: '1.00', inventory: 1 },
