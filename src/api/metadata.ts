@@ -107,6 +107,9 @@ export function fieldInfo(name: string, s: Schema, required: boolean, readOnly: 
   const type = fieldType(s);
   const info: Record<string, unknown> = { type, required: required && !readOnly, read_only: readOnly, label: typeof s.title === 'string' ? s.title : label(name) };
   if (typeof s.description === 'string' && s.description !== '') info.help_text = s.description;
+  // A read-only field shows no bounds: DRF's ModelSerializer drops a read-only field's
+  // validator arguments (max_length, min_value...), which only ever check input.
+  if (readOnly) return info as unknown as FieldInfo;
   if (type === 'string' || type === 'email') {
     if (typeof s.minLength === 'number' && s.minLength > 1) info.min_length = s.minLength;
     if (typeof s.maxLength === 'number') info.max_length = s.maxLength;
