@@ -1446,9 +1446,9 @@ export interface components {
         Jti: string;
         /** @description The member's user id. */
         MemberId: number;
-        /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+        /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF; one over 20 characters is 400. */
         Page: string;
-        /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+        /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10; one over 20 characters is 400). */
         PageSize: string;
         /** @description The refresh token, when JWT_REFRESH_COOKIE is on or `X-Refresh-Cookie: 1` is sent, and the body has none (browser clients). */
         RefreshCookie: string;
@@ -1642,9 +1642,9 @@ export interface operations {
             query?: {
                 /** @description Entries of this kind only. */
                 kind?: components["schemas"]["AuditKind"];
-                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF; one over 20 characters is 400. */
                 page?: components["parameters"]["Page"];
-                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10; one over 20 characters is 400). */
                 page_size?: components["parameters"]["PageSize"];
                 /** @description Entries at or after this time (ISO 8601). */
                 since?: string;
@@ -1678,9 +1678,9 @@ export interface operations {
     adminBlacklistList: {
         parameters: {
             query?: {
-                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF; one over 20 characters is 400. */
                 page?: components["parameters"]["Page"];
-                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10; one over 20 characters is 400). */
                 page_size?: components["parameters"]["PageSize"];
             };
             header?: never;
@@ -1698,6 +1698,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminBlacklistPage"];
                 };
             };
+            400: components["responses"]["FieldErrors"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1707,9 +1708,9 @@ export interface operations {
     adminGroupsList: {
         parameters: {
             query?: {
-                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF; one over 20 characters is 400. */
                 page?: components["parameters"]["Page"];
-                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10; one over 20 characters is 400). */
                 page_size?: components["parameters"]["PageSize"];
             };
             header?: never;
@@ -1727,6 +1728,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminGroupPage"];
                 };
             };
+            400: components["responses"]["FieldErrors"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1788,9 +1790,9 @@ export interface operations {
     adminGroupMembersList: {
         parameters: {
             query?: {
-                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF; one over 20 characters is 400. */
                 page?: components["parameters"]["Page"];
-                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10; one over 20 characters is 400). */
                 page_size?: components["parameters"]["PageSize"];
             };
             header?: never;
@@ -1811,6 +1813,7 @@ export interface operations {
                     "application/json": components["schemas"]["AdminGroupMemberPage"];
                 };
             };
+            400: components["responses"]["FieldErrors"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1878,9 +1881,9 @@ export interface operations {
                 is_staff?: boolean;
                 /** @description `username`, `date_joined`, `id` or `last_login`, `-` for descending, comma-separated; default `id`. */
                 ordering?: string;
-                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF; one over 20 characters is 400. */
                 page?: components["parameters"]["Page"];
-                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10; one over 20 characters is 400). */
                 page_size?: components["parameters"]["PageSize"];
                 /** @description Users whose username or email contains every term of this text (case-insensitive). */
                 search?: string;

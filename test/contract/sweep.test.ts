@@ -388,10 +388,12 @@ const EXAMPLES: Record<string, Partial<Record<number, Entry>>> = {
   },
   adminBlacklistList: {
     200: async (h) => ({ as: await h.admin() }),
+    400: async (h) => ({ as: await h.admin(), query: { page_size: '1'.repeat(21) }, check: (r) => assert.deepEqual(r.body, { page_size: ['Ensure this field has no more than 20 characters.'] }) }),
     404: async (h) => ({ as: await h.admin(), query: { page: '999' } }),
   },
   adminGroupsList: {
     200: async (h) => ({ as: await h.admin() }),
+    400: async (h) => ({ as: await h.admin(), query: { page: '1'.repeat(21) } }),
     404: async (h) => ({ as: await h.admin(), query: { page: '999' } }),
   },
   adminGroupsCreate: { 201: async (h) => ({ as: await h.admin(), json: { name: `Sweepers ${process.pid}` } }) },
@@ -402,6 +404,7 @@ const EXAMPLES: Record<string, Partial<Record<number, Entry>>> = {
   },
   adminGroupMembersList: {
     200: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Manager') } }),
+    400: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Manager') }, query: { page_size: 'x'.repeat(21) } }),
     404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
   },
   adminGroupMembersAdd: {
