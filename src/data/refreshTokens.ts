@@ -87,6 +87,11 @@ export class RefreshTokensRepository {
     return inserted.length > 0;
   }
 
+  /** How many tokens of the rotation family are not blacklisted yet. */
+  async countOpenInFamily(family: string): Promise<number> {
+    return this.withBlacklist().where('o.family', family).whereNull('b.id').then((rows) => rows.length);
+  }
+
   /** Blacklists every token of the rotation family (a stolen token was reused). */
   async blacklistFamily(family: string, now: number): Promise<void> {
     await this.blacklistAll(await this.ctx.models.OutstandingToken.query().where({ family }).select('id'), now);

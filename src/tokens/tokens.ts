@@ -243,9 +243,11 @@ export class JwtService {
     });
   }
 
-  /** Blacklists a rotation family (a rotated token was reused: stolen), with its audit entry (`jwt_family_revoked`), in one transaction. */
+  /** Blacklists a rotation family (a rotated token was reused: stolen), with its audit entry (`jwt_family_revoked`), in one transaction; nothing when the whole family is blacklisted already. */
   private blacklistFamily(family: string, userId: number | null, address: string | null): Promise<void> {
     return this.db.transaction(async (tx) => {
+      // Presented again once revoked: nothing left to revoke, and nothing new to record.
+      if ((await tx.refreshTokens.countOpenInFamily(family)) === 0) return;
       await tx.refreshTokens.blacklistFamily(family, this.now());
       if (!this.audit) return;
       const user = userId === null ? undefined : await tx.users.findById(userId);

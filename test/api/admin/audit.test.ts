@@ -250,3 +250,29 @@ test('filters: user (about or by), kind, since and until; newest first; bad valu
   expect(await server.request('GET', '/api/admin/audit?since=yesterday', cast.root.token), 400);
   expect(await server.request('GET', '/api/admin/audit?user=abc', cast.root.token), 400);
 });
+
+test('a rotated refresh token presented again revokes its family and writes jwt_family_revoked (the user, the address, the family)', async () => {
+  const rotating = await startServer({ ROTATE_REFRESH_TOKENS: 'true' });
+  try {
+    const id = await rotating.createUser({ username: 'nina' });
+    const rootId = await rotating.createUser({ username: 'boss', isStaff: true, isSuperuser: true });
+    const boss = { token: await rotating.app.services.keys.create(rootId) };
+    const pair = await rotating.jwtFor('nina');
+    const family = JSON.parse(Buffer.from(pair.refresh.split('.')[1], 'base64url').toString()).jti as string;
+    const rotated = await rotating.request('POST', '/api/token/refresh/', { json: { refresh: pair.refresh } });
+    expect(rotated, 200);
+    expect(await rotating.request('POST', '/api/token/refresh/', { json: { refresh: pair.refresh } }), 401, { detail: 'Token is blacklisted', code: 'token_not_valid' });
+    expect(await rotating.request('POST', '/api/token/refresh/', { json: { refresh: rotated.body.refresh } }), 401);
+    const r = await rotating.request('GET', `/api/admin/audit?kind=jwt_family_revoked&user=${id}`, boss);
+    expect(r, 200);
+    assert.equal(r.body.count, 1);
+    const e = r.body.results[0];
+    assert.deepEqual(
+      { user_id: e.user_id, username: e.username, actor_id: e.actor_id, address: e.address, family: e.detail.family, reason: e.detail.reason },
+      { user_id: id, username: 'nina', actor_id: null, address: '127.0.0.1', family, reason: 'reuse' },
+    );
+    assert.ok(!r.text.includes(pair.refresh) && !r.text.includes(rotated.body.refresh));
+  } finally {
+    await rotating.close();
+  }
+});

@@ -66,7 +66,7 @@ test('pruneaudit --days N overrides the setting; a bad N or setting is refused',
   assert.deepEqual(await remaining(dir), ['aged2']);
 });
 
-test('createtoken keeps the key\'s first 8 characters and writes token_created with them, never the key', async () => {
+test('createtoken keeps the key\'s first 8 characters and writes token_created with them, never the key; the other commands write their entries', async () => {
   const dir = freshDataDir();
   const made = await manage(dir, ['createsuperuser', '--noinput', '--username', 'boss', '--email', 'boss@example.com'], { env: { SUPERUSER_PASSWORD: 'Lemon-grove-42!' } });
   assert.equal(made.code, 0, made.stderr);
@@ -80,5 +80,16 @@ test('createtoken keeps the key\'s first 8 characters and writes token_created w
     const [entry] = await db.audit.list({ kind: 'token_created' }, { limit: 10, offset: 0 });
     assert.deepEqual({ user: entry.user_id, prefix: entry.detail.prefix, actor: entry.actor_id }, { user: boss.id, prefix: key.slice(0, 8), actor: null });
     assert.ok(!JSON.stringify(entry).includes(key));
+    const [created] = await db.audit.list({ kind: 'user_created' }, { limit: 10, offset: 0 });
+    assert.deepEqual({ user: created.user_id, via: created.detail.via, is_superuser: created.detail.is_superuser }, { user: boss.id, via: 'manage createsuperuser', is_superuser: true });
+  });
+  const added = await manage(dir, ['addtogroup', 'boss', 'Manager']);
+  assert.equal(added.code, 0, added.stderr);
+  const changed = await manage(dir, ['changepassword', 'boss', '--noinput'], { env: { NEW_PASSWORD: 'Citrus-orchard-77?' } });
+  assert.equal(changed.code, 0, changed.stderr);
+  await withDb(dir, async (db) => {
+    const kinds = (await db.audit.list({}, { limit: 10, offset: 0 })).map((e) => `${e.kind} ${e.detail.via}`);
+    assert.ok(kinds.includes('group_member_added manage addtogroup'), kinds.join(', '));
+    assert.ok(kinds.includes('password_changed manage changepassword'), kinds.join(', '));
   });
 });
