@@ -334,14 +334,14 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/admin/users/{id}/tokens/{token_id}": {
+    "/api/admin/users/{id}/tokens/{key_id}": {
         parameters: {
             query?: never;
             header?: never;
             path: {
                 id: components["parameters"]["UserId"];
                 /** @description The DRF key's id (as listed; never the key itself). */
-                token_id: components["parameters"]["TokenId"];
+                key_id: components["parameters"]["KeyId"];
             };
             cookie?: never;
         };
@@ -1444,6 +1444,8 @@ export interface components {
         ItemId: number;
         /** @description The refresh token's `jti` claim. */
         Jti: string;
+        /** @description The DRF key's id (as listed; never the key itself). */
+        KeyId: number;
         /** @description The member's user id. */
         MemberId: number;
         /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF; one over 20 characters is 400. */
@@ -1454,8 +1456,6 @@ export interface components {
         RefreshCookie: string;
         /** @description With `1` (browser clients such as the /admin console), whatever JWT_REFRESH_COOKIE says: the answer also sets the refresh token in the httpOnly, SameSite=Strict `refresh_token` cookie (Path=/api/token/, Secure on https), and refresh and blacklist read it from that cookie when the body has none (blacklist clears it). */
         RefreshCookieHeader: string;
-        /** @description The DRF key's id (as listed; never the key itself). */
-        TokenId: number;
         UserId: number;
         Username: string;
     };
@@ -2186,7 +2186,7 @@ export interface operations {
             path: {
                 id: components["parameters"]["UserId"];
                 /** @description The DRF key's id (as listed; never the key itself). */
-                token_id: components["parameters"]["TokenId"];
+                key_id: components["parameters"]["KeyId"];
             };
             cookie?: never;
         };

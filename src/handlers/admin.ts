@@ -239,7 +239,7 @@ export const adminHandlers = {
 
   async adminKeysRevoke(call) {
     const target = targetOf(call);
-    const revoked = await call.services.accounts.revokeKey(Number(call.params.token_id), {
+    const revoked = await call.services.accounts.revokeKey(Number(call.params.key_id), {
       userId: target.id,
       audit: ({ prefix }) => event(call, 'token_revoked', target, { prefix }),
     });

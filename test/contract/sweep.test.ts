@@ -369,9 +369,9 @@ const EXAMPLES: Record<string, Partial<Record<number, Entry>>> = {
       const u = await h.fresh();
       const made = await h.server.request('POST', `/api/admin/users/${u.id}/tokens`, { token: (await h.admin()).key });
       assert.equal(made.status, 201, made.text);
-      return { as: await h.admin(), path: { id: u.id, token_id: made.body.id } };
+      return { as: await h.admin(), path: { id: u.id, key_id: made.body.id } };
     },
-    404: async (h) => ({ as: await h.admin(), path: { id: (await h.user()).id, token_id: UNKNOWN_ID } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: (await h.user()).id, key_id: UNKNOWN_ID } }),
   },
   adminRefreshTokensList: {
     200: async (h) => ({ as: await h.admin(), path: { id: (await h.user()).id } }),
