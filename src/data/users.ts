@@ -251,7 +251,11 @@ export class UsersRepository {
   /** The admin API's page of users (see AdminUserQuery), with their groups. */
   async adminList(query: AdminUserQuery): Promise<AdminUserRecord[]> {
     const users = this.adminFiltered(query).select(...ADMIN_USER_COLUMNS.map((c) => `auth_user.${c}`));
-    for (const [column, direction] of query.ordering) users.orderBy(`auth_user.${column}`, direction);
+    // NULLs (a last_login never set) sort as PostgreSQL sorts them, on SQLite too: last going up, first going down.
+    for (const [column, direction] of query.ordering) {
+      if (column === 'last_login') users.orderByRaw(`(auth_user.last_login IS NULL) ${direction}`);
+      users.orderBy(`auth_user.${column}`, direction);
+    }
     users.limit(query.limit).offset(query.offset);
     const rows = await users.withGraphFetched('groups(byName)').modifiers({ byName: (q) => q.select('name').orderBy('name') });
     return rows.map((u) => this.adminRecord(u));
