@@ -73,6 +73,8 @@ export interface Settings {
   readonly metricsPort: number | null;
   /** METRICS_HOST: the metrics listener's address, 127.0.0.1 by default (never the public listener). */
   readonly metricsHost: string;
+  /** AUDIT_RETENTION_DAYS: audit entries older than this are pruned by `manage pruneaudit`. */
+  readonly auditRetentionDays: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -118,6 +120,7 @@ export const DEFAULTS = Object.freeze({
   SHUTDOWN_TIMEOUT: '10',
   METRICS_PORT: '',
   METRICS_HOST: '127.0.0.1',
+  AUDIT_RETENTION_DAYS: '365',
   NODE_ENV: '',
 });
 
@@ -249,6 +252,7 @@ export function loadSettings(env: Env = process.env): Settings {
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT', 0, 3600) * 1000,
     metricsPort,
     metricsHost: get('METRICS_HOST'),
+    auditRetentionDays: int('AUDIT_RETENTION_DAYS', 1, 36500),
   });
 }
 

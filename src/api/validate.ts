@@ -225,7 +225,8 @@ function message(e: ErrorObject): string {
     case 'pattern':
       return 'This value does not match the required pattern.';
     case 'enum':
-      return `"${String(e.data)}" is not a valid choice.`;
+      // The value is echoed as DRF does, but without what no answer may carry (a NUL, a lone surrogate).
+      return `"${String(e.data).replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')}" is not a valid choice.`;
     default:
       return e.message ?? 'Invalid value.';
   }

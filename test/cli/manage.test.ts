@@ -10,7 +10,7 @@ import { SECRET_KEY, freshDataDir, listUsers, manage, type Result } from './run'
 
 const STRONG = 'Lemon-grove-42!';
 const OTHER_STRONG = 'Citrus-orchard-77?';
-const COMMANDS = ['migrate', 'createsuperuser', 'createuser', 'changepassword', 'listusers', 'creategroup', 'addtogroup', 'removefromgroup', 'createtoken', 'flushexpiredtokens', 'help'];
+const COMMANDS = ['migrate', 'createsuperuser', 'createuser', 'changepassword', 'listusers', 'creategroup', 'addtogroup', 'removefromgroup', 'createtoken', 'flushexpiredtokens', 'pruneaudit', 'help'];
 
 /** A failure: the exit code, nothing on stdout, exactly one `Error: …` line on stderr. */
 function assertFails(r: Result, code: number, message: RegExp): void {
@@ -87,7 +87,7 @@ describe('manage: migrate', () => {
     const dir = freshDataDir();
     const first = await manage(dir, ['migrate']);
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /^Running migrations:\n {2}Applying 0001_initial\.\.\. OK\n {2}Applying 0002_username_key\.\.\. OK\n$/);
+    assert.match(first.stdout, /^Running migrations:\n {2}Applying 0001_initial\.\.\. OK\n {2}Applying 0002_username_key\.\.\. OK\n {2}Applying 0003_audit_and_key_prefix\.\.\. OK\n$/);
     const second = await manage(dir, ['migrate']);
     assert.equal(second.stdout, 'No migrations to apply.\n');
   });

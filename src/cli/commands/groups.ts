@@ -14,7 +14,7 @@ export const creategroup: Command = {
     const problems = groupNameErrors(name);
     if (problems.length > 0) throw new CommandError(problems.join('; '));
     try {
-      await (await ctx.services()).db.users.createGroup(name);
+      await (await ctx.services()).admin.createGroup(name, { kind: 'group_created', detail: { via: 'manage creategroup' } });
     } catch (err) {
       if (err instanceof GroupNameTaken) throw new CommandError(`group '${name}' already exists`, { cause: err });
       throw err;
@@ -31,7 +31,8 @@ export const addtogroup: Command = {
     const services = await ctx.services();
     const user = await getUser(services, arg(parsed, 'USER'));
     const group = await getGroup(services, arg(parsed, 'GROUP'));
-    const added = await services.db.users.addMember(user.id, group.id);
+    const member = { id: user.id, username: user.username };
+    const added = await services.admin.addMember(user.id, group, { kind: 'group_member_added', user: member, detail: { via: 'manage addtogroup' } });
     ctx.io.out(added ? `Added '${user.username}' to group '${group.name}'.` : `'${user.username}' is already in group '${group.name}'.`);
   },
 };
@@ -44,7 +45,8 @@ export const removefromgroup: Command = {
     const services = await ctx.services();
     const user = await getUser(services, arg(parsed, 'USER'));
     const group = await getGroup(services, arg(parsed, 'GROUP'));
-    const removed = await services.db.users.removeMember(user.id, group.id);
+    const member = { id: user.id, username: user.username };
+    const removed = await services.admin.removeMember(user.id, group, { kind: 'group_member_removed', user: member, detail: { via: 'manage removefromgroup' } });
     ctx.io.out(removed ? `Removed '${user.username}' from group '${group.name}'.` : `'${user.username}' is not in group '${group.name}'.`);
   },
 };

@@ -128,7 +128,11 @@ async function createUser(ctx: CommandContext, parsed: ParsedArgs, kind: Kind): 
       isStaff: kind.superuser || flag(parsed, 'staff'),
       isSuperuser: kind.superuser,
       isActive: !flag(parsed, 'inactive'),
-    });
+    }, (created) => ({
+      kind: 'user_created',
+      user: { id: created.id, username: created.username },
+      detail: { via: kind.superuser ? 'manage createsuperuser' : 'manage createuser', is_staff: created.is_staff, is_superuser: created.is_superuser, is_active: created.is_active, usable_password: usable },
+    }));
   } catch (err) {
     // Taken between the check and the insert.
     if (err instanceof UsernameTaken) throw new CommandError(USERNAME_TAKEN, { cause: err });
@@ -244,6 +248,6 @@ async function changePassword(ctx: CommandContext, parsed: ParsedArgs): Promise<
     hash = await hashPassword(password);
   }
   // As the API's set_password: signed out everywhere when LOGOUT_ON_PASSWORD_CHANGE is on.
-  await services.accounts.changePassword(user.id, hash);
+  await services.accounts.changePassword(user.id, hash, { audit: { kind: 'password_changed', user: { id: user.id, username: user.username }, detail: { via: 'manage changepassword' } } });
   ctx.io.out(`Password changed successfully for user '${user.username}'`);
 }
