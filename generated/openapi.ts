@@ -1258,6 +1258,7 @@ export interface components {
             protected: boolean;
         };
         AdminGroupCreateInput: {
+            /** @description Not blank once trimmed (a Django CharField). */
             name: string;
         };
         /** @description One of `user_id` and `username`. */

@@ -44,6 +44,12 @@ export const NO_SCHEMA_SAYS: readonly Inexpressible[] = [
     message: /^(Null characters are not allowed\.|Surrogate characters are not allowed: U\+[0-9A-F]+\.)$/,
     reason: "DRF's CharField refuses a NUL or a lone surrogate in every string; the spec says it once (Request values), as a lone surrogate has no pattern that means the same with and without the u flag",
   },
+  { field: 'name', message: /^group with this name already exists\.$/, reason: 'whether a group name is taken is a fact of the database' },
+  {
+    field: 'is_staff|is_active',
+    message: /^You cannot (remove your own staff status|deactivate your own account)\.$/,
+    reason: 'a rule about who asks (the caller may not demote or deactivate themself), not about the value',
+  },
   {
     field: 'price',
     message: /^Ensure that there are no more than \d+ (decimal places|digits in total)\.$/,

@@ -62,6 +62,21 @@ const EXAMPLES: Record<string, Example> = {
   },
   adminBlacklistList: async () => ({ path: '/api/admin/blacklist', status: 200 }),
   adminAuditList: async () => ({ path: '/api/admin/audit', status: 200 }),
+  // OPTIONS (DRF's metadata): IsAdminUser refuses it like any other method.
+  adminUsersOptions: async () => ({ path: '/api/admin/users', status: 200 }),
+  adminUserOptions: async () => ({ path: `/api/admin/users/${await someone()}`, status: 200 }),
+  adminUserSetPasswordOptions: async () => ({ path: `/api/admin/users/${await someone()}/set_password`, status: 200 }),
+  adminUserTokensOptions: async () => ({ path: `/api/admin/users/${await someone()}/tokens`, status: 200 }),
+  adminUserTokenOptions: async () => ({ path: `/api/admin/users/${await someone()}/tokens/1`, status: 200 }),
+  adminUserRefreshTokensOptions: async () => ({ path: `/api/admin/users/${await someone()}/refresh-tokens`, status: 200 }),
+  adminUserRefreshTokenBlacklistOptions: async () => ({ path: `/api/admin/users/${await someone()}/refresh-tokens/${'0'.repeat(32)}/blacklist`, status: 200 }),
+  adminUserLogoutAllOptions: async () => ({ path: `/api/admin/users/${await someone()}/logout-all`, status: 200 }),
+  adminGroupsOptions: async () => ({ path: '/api/admin/groups', status: 200 }),
+  adminGroupOptions: async () => ({ path: `/api/admin/groups/${await someGroup()}`, status: 200 }),
+  adminGroupMembersOptions: async () => ({ path: `/api/admin/groups/${await someGroup()}/members`, status: 200 }),
+  adminGroupMemberOptions: async () => ({ path: `/api/admin/groups/${await someGroup()}/members/${await someone()}`, status: 200 }),
+  adminBlacklistOptions: async () => ({ path: '/api/admin/blacklist', status: 200 }),
+  adminAuditOptions: async () => ({ path: '/api/admin/audit', status: 200 }),
 };
 
 before(async () => {
