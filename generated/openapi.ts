@@ -21,6 +21,343 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log, for staff
+         * @description Every security-relevant event, newest first, as a DRF page: sign-ins and failed sign-ins, keys created and revoked, JWT families revoked, password changes and resets, user, flag and group changes, with the acting user. Never holds a password, key, token or hash. `user` matches entries about that user or made by them; `since` and `until` bound the time (inclusive). Entries older than AUDIT_RETENTION_DAYS are pruned by `manage pruneaudit`.
+         */
+        get: operations["adminAuditList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/blacklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Blacklisted refresh tokens, for staff (simplejwt's admin)
+         * @description Every blacklisted refresh token, the most recently blacklisted first, as a DRF page.
+         */
+        get: operations["adminBlacklistList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Groups with their member counts, for staff
+         * @description Every group, by name, as a DRF page; `protected` marks the groups the spec declares (`x-groups`), which cannot be deleted.
+         */
+        get: operations["adminGroupsList"];
+        put?: never;
+        /**
+         * Create a group, for staff
+         * @description A name taken already is 400 `{"name": ["group with this name already exists."]}`, as DRF says it. Written to the audit log (`group_created`).
+         */
+        post: operations["adminGroupsCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/groups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The group's id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a group, for staff
+         * @description Its memberships go with it. A group the spec declares (`x-groups`) cannot be deleted (400). Written to the audit log (`group_deleted`).
+         */
+        delete: operations["adminGroupsDestroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/groups/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The group's id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A group's members, for staff
+         * @description The members of any group, by id, as a DRF page.
+         */
+        get: operations["adminGroupMembersList"];
+        put?: never;
+        /**
+         * Add a user to a group, for staff
+         * @description The user named by `user_id` or by `username` (one of them; 404 when there is no such user). 201 when added, 200 when they were a member already. Written to the audit log (`group_member_added`).
+         */
+        post: operations["adminGroupMembersAdd"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/groups/{id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The group's id. */
+                id: components["parameters"]["GroupId"];
+                /** @description The member's user id. */
+                user_id: components["parameters"]["MemberId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a user from a group, for staff
+         * @description 404 when there is no such user or they are not a member. Written to the audit log (`group_member_removed`).
+         */
+        delete: operations["adminGroupMembersRemove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Users, for staff (Django admin's user list)
+         * @description Every user with their flags and groups, as a DRF page. `search` matches the username or the email (case-insensitive, every term must match), `is_active`, `is_staff` and `group` filter, `ordering` sorts (unknown fields are ignored, as DRF's OrderingFilter does).
+         */
+        get: operations["adminUsersList"];
+        put?: never;
+        /**
+         * Create a user, for staff
+         * @description The password, when given, goes through the same validators as registration; without one the user gets an unusable password (they can set one through a reset). Only a superuser may create a staff user or a superuser (403 otherwise). Written to the audit log (`user_created`).
+         */
+        post: operations["adminUsersCreate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * One user, for staff
+         * @description The user with their flags and groups.
+         */
+        get: operations["adminUsersRetrieve"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a user, for staff
+         * @description Their keys go with them and their refresh tokens are blacklisted. Nobody can delete themself here (400); only a superuser may delete a staff user or a superuser (403). Written to the audit log (`user_deleted`).
+         */
+        delete: operations["adminUsersDestroy"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a user's details and flags, for staff
+         * @description Only a superuser may grant or remove `is_staff` or `is_superuser`, or change a staff user or a superuser other than themself (403 otherwise); nobody can remove their own `is_staff` or deactivate themself (400). Deactivating a user keeps their keys, but an inactive user cannot authenticate. Written to the audit log (`user_updated`, with the fields changed and the new flags).
+         */
+        patch: operations["adminUsersPartialUpdate"];
+        trace?: never;
+    };
+    "/api/admin/users/{id}/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign a user out everywhere, for staff
+         * @description The same as the user's own `/auth/token/logoutall/`: every key deleted, every refresh token blacklisted, every access token issued so far refused. Written to the audit log (`logout_all`).
+         */
+        post: operations["adminUsersLogoutAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/refresh-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A user's outstanding refresh tokens, for staff
+         * @description The newest 1000 refresh tokens issued to the user (simplejwt's outstanding tokens), newest first, whether blacklisted or not, with their rotation family.
+         */
+        get: operations["adminRefreshTokensList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/refresh-tokens/{jti}/blacklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+                /** @description The refresh token's `jti` claim. */
+                jti: components["parameters"]["Jti"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Blacklist one of a user's refresh tokens, for staff
+         * @description Idempotent: a token blacklisted already stays so (204). 404 when the user has no refresh token with that jti. Written to the audit log (`token_revoked`, with the jti) when it blacklists it.
+         */
+        post: operations["adminRefreshTokensBlacklist"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/set_password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a user's password, for staff
+         * @description The new password goes through the validators; the user is signed out everywhere (every key deleted, every JWT revoked), as after a reset. Only a superuser may set the password of a staff user or a superuser other than themself (403). Written to the audit log (`password_changed`).
+         */
+        post: operations["adminUsersSetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A user's DRF keys, for staff
+         * @description The newest 1000 keys of the user, newest first: id, creation, last use and the key's first 8 characters (null for a key made before prefixes were kept). The key itself is stored hashed and never shown again.
+         */
+        get: operations["adminKeysList"];
+        put?: never;
+        /**
+         * Create a DRF key for a user, for staff
+         * @description The answer is the only time the key is shown (Django admin's "Add token"); only its first 8 characters are kept, as `prefix`. Written to the audit log (`token_created`, with the prefix).
+         */
+        post: operations["adminKeysCreate"];
+        /**
+         * Revoke every DRF key of a user, for staff
+         * @description Every key of the user stops working at once. Written to the audit log (`token_revoked`, with the count).
+         */
+        delete: operations["adminKeysRevokeAll"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/tokens/{token_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+                /** @description The DRF key's id (as listed; never the key itself). */
+                token_id: components["parameters"]["TokenId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke one DRF key of a user, for staff
+         * @description The key stops working at once; 404 when the user has no key with that id. Written to the audit log (`token_revoked`).
+         */
+        delete: operations["adminKeysRevoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/api-token-auth/": {
         parameters: {
             query?: never;
@@ -567,6 +904,158 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AdminBlacklisted: {
+            blacklisted_at: components["schemas"]["IsoTime"];
+            expires_at: components["schemas"]["IsoTime"];
+            id: number;
+            jti: string;
+            user_id: number | null;
+            username: string | null;
+        };
+        AdminBlacklistPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["AdminBlacklisted"][];
+        };
+        AdminGroup: {
+            id: number;
+            member_count: number;
+            name: string;
+            /** @description Named in the spec's `x-groups`: it cannot be deleted. */
+            protected: boolean;
+        };
+        AdminGroupCreateInput: {
+            name: string;
+        };
+        /** @description One of `user_id` and `username`. */
+        AdminGroupMemberInput: {
+            user_id?: number;
+            username?: string;
+        };
+        AdminGroupMemberPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["AdminUserSummary"][];
+        };
+        AdminGroupPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["AdminGroup"][];
+        };
+        AdminKey: {
+            created: components["schemas"]["IsoTime"];
+            id: number;
+            /** Format: date-time */
+            last_used: string | null;
+            /** @description The key's first 8 characters, kept at creation (null for keys made before); not enough to use it. */
+            prefix: string | null;
+        };
+        AdminKeyCreated: {
+            created: components["schemas"]["IsoTime"];
+            id: number;
+            key: components["schemas"]["TokenKey"];
+            /**
+             * Format: date-time
+             * @description Null: the key is new.
+             */
+            last_used: string | null;
+            prefix: string;
+        };
+        AdminRefreshToken: {
+            blacklisted: boolean;
+            created_at: components["schemas"]["IsoTime"];
+            expires_at: components["schemas"]["IsoTime"];
+            /** @description The jti of the first token of its rotation chain: reusing a rotated token revokes the whole family. */
+            family: string;
+            id: number;
+            jti: string;
+        };
+        AdminSetPasswordInput: {
+            new_password: components["schemas"]["Password"];
+        };
+        AdminUser: {
+            date_joined: components["schemas"]["IsoTime"];
+            email: string;
+            first_name: string;
+            /** @description The names of the user's groups, sorted. */
+            groups: string[];
+            id: number;
+            is_active: boolean;
+            is_staff: boolean;
+            is_superuser: boolean;
+            /** Format: date-time */
+            last_login: string | null;
+            last_name: string;
+            username: string;
+        };
+        AdminUserCreateInput: {
+            /** Format: email-or-blank */
+            email?: string;
+            first_name?: string;
+            is_active?: boolean;
+            /** @description Only a superuser may set it. */
+            is_staff?: boolean;
+            /** @description Only a superuser may set it. */
+            is_superuser?: boolean;
+            last_name?: string;
+            /** @description Optional; through the password validators. Without it the password is unusable. */
+            password?: string;
+            username: components["schemas"]["Username"];
+        };
+        AdminUserPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["AdminUser"][];
+        };
+        AdminUserSummary: {
+            email: string;
+            id: number;
+            username: string;
+        };
+        AdminUserUpdateInput: {
+            /** Format: email-or-blank */
+            email?: string;
+            first_name?: string;
+            is_active?: boolean;
+            /** @description Only a superuser may change it; nobody can remove their own. */
+            is_staff?: boolean;
+            /** @description Only a superuser may change it. */
+            is_superuser?: boolean;
+            last_name?: string;
+        };
+        AuditEntry: {
+            /** @description Who did it (null for an anonymous request such as a failed sign-in). */
+            actor_id: number | null;
+            actor_username: string | null;
+            /** @description The client address of the request. */
+            address: string | null;
+            at: components["schemas"]["IsoTime"];
+            /** @description What changed (field names and new flag values, a key's prefix, a group's name, a count); never a password, key, token or hash. */
+            detail: {
+                [key: string]: unknown;
+            };
+            id: number;
+            kind: components["schemas"]["AuditKind"];
+            /** @description Whom it was about (null when there is no such user, as after a failed sign-in with an unknown name). */
+            user_id: number | null;
+            /** @description The user's name then, or the name a failed sign-in tried (its first 150 characters). */
+            username: string | null;
+        };
+        /**
+         * @description What happened.
+         * @enum {string}
+         */
+        AuditKind: "login" | "login_failed" | "token_created" | "token_revoked" | "jwt_family_revoked" | "logout_all" | "password_changed" | "password_reset" | "user_created" | "user_updated" | "user_deleted" | "group_created" | "group_deleted" | "group_member_added" | "group_member_removed";
+        AuditPage: {
+            count: number;
+            next: string | null;
+            previous: string | null;
+            results: components["schemas"]["AuditEntry"][];
+        };
         /** @description DRF's AuthTokenSerializer, which reads the password untrimmed. */
         AuthTokenCredentialsInput: {
             password: string;
@@ -602,6 +1091,11 @@ export interface components {
             id: number;
             username: string;
         };
+        /**
+         * Format: date-time
+         * @example 2026-11-29T18:30:00.000Z
+         */
+        IsoTime: string;
         /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl */
         Jwt: string;
         MenuItem: {
@@ -639,7 +1133,7 @@ export interface components {
          * @example 5.50
          */
         Price: string;
-        /** @description `refresh` is required, unless JWT_REFRESH_COOKIE is on and the `refresh_token` cookie carries it. */
+        /** @description `refresh` is required, unless JWT_REFRESH_COOKIE is on (or `X-Refresh-Cookie: 1` is sent) and the `refresh_token` cookie carries it. */
         RefreshInput: {
             refresh?: string;
         };
@@ -699,6 +1193,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description A user, with their flags and groups. */
+        AdminUser: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AdminUser"];
+            };
+        };
         /** @description Valid. */
         Empty: {
             headers: {
@@ -806,7 +1309,7 @@ export interface components {
         /** @description An access and a refresh token. */
         TokenPair: {
             headers: {
-                /** @description With JWT_REFRESH_COOKIE on, the refresh token as an httpOnly, SameSite=Strict cookie. */
+                /** @description With JWT_REFRESH_COOKIE on, or `X-Refresh-Cookie: 1` sent, the refresh token as an httpOnly, SameSite=Strict cookie. */
                 "Set-Cookie"?: string;
                 [name: string]: unknown;
             };
@@ -820,7 +1323,7 @@ export interface components {
         /** @description A new access token, and a new refresh token when rotation is on. */
         TokenRefreshed: {
             headers: {
-                /** @description With JWT_REFRESH_COOKIE on, the refresh token as an httpOnly, SameSite=Strict cookie. */
+                /** @description With JWT_REFRESH_COOKIE on, or `X-Refresh-Cookie: 1` sent, the refresh token as an httpOnly, SameSite=Strict cookie. */
                 "Set-Cookie"?: string;
                 [name: string]: unknown;
             };
@@ -861,13 +1364,62 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The group's id. */
+        GroupId: number;
         ItemId: number;
-        /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
+        /** @description The refresh token's `jti` claim. */
+        Jti: string;
+        /** @description The member's user id. */
+        MemberId: number;
+        /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+        Page: string;
+        /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+        PageSize: string;
+        /** @description The refresh token, when JWT_REFRESH_COOKIE is on or `X-Refresh-Cookie: 1` is sent, and the body has none (browser clients). */
         RefreshCookie: string;
+        /** @description With `1` (browser clients such as the /admin console), whatever JWT_REFRESH_COOKIE says: the answer also sets the refresh token in the httpOnly, SameSite=Strict `refresh_token` cookie (Path=/api/token/, Secure on https), and refresh and blacklist read it from that cookie when the body has none (blacklist clears it). */
+        RefreshCookieHeader: string;
+        /** @description The DRF key's id (as listed; never the key itself). */
+        TokenId: number;
         UserId: number;
         Username: string;
     };
     requestBodies: {
+        AdminGroupCreate: {
+            content: {
+                "application/json": components["schemas"]["AdminGroupCreateInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["AdminGroupCreateInput"];
+                "multipart/form-data": components["schemas"]["AdminGroupCreateInput"];
+            };
+        };
+        AdminGroupMember: {
+            content: {
+                "application/json": components["schemas"]["AdminGroupMemberInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["AdminGroupMemberInput"];
+                "multipart/form-data": components["schemas"]["AdminGroupMemberInput"];
+            };
+        };
+        AdminSetPassword: {
+            content: {
+                "application/json": components["schemas"]["AdminSetPasswordInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["AdminSetPasswordInput"];
+                "multipart/form-data": components["schemas"]["AdminSetPasswordInput"];
+            };
+        };
+        AdminUserCreate: {
+            content: {
+                "application/json": components["schemas"]["AdminUserCreateInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["AdminUserCreateInput"];
+                "multipart/form-data": components["schemas"]["AdminUserCreateInput"];
+            };
+        };
+        AdminUserUpdate: {
+            content: {
+                "application/json": components["schemas"]["AdminUserUpdateInput"];
+                "application/x-www-form-urlencoded": components["schemas"]["AdminUserUpdateInput"];
+                "multipart/form-data": components["schemas"]["AdminUserUpdateInput"];
+            };
+        };
         AuthTokenCredentials: {
             content: {
                 "application/json": components["schemas"]["AuthTokenCredentialsInput"];
@@ -1008,6 +1560,571 @@ export interface operations {
                     };
                 };
             };
+        };
+    };
+    adminAuditList: {
+        parameters: {
+            query?: {
+                /** @description Entries of this kind only. */
+                kind?: components["schemas"]["AuditKind"];
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                page_size?: components["parameters"]["PageSize"];
+                /** @description Entries at or after this time (ISO 8601). */
+                since?: string;
+                /** @description Entries at or before this time (ISO 8601). */
+                until?: string;
+                /** @description Entries about this user id, or made by them. */
+                user?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of audit entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminBlacklistList: {
+        parameters: {
+            query?: {
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of blacklisted tokens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminBlacklistPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminGroupsList: {
+        parameters: {
+            query?: {
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroupPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminGroupsCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["AdminGroupCreate"];
+        responses: {
+            /** @description The new group. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroup"];
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminGroupsDestroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The group's id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminGroupMembersList: {
+        parameters: {
+            query?: {
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                page_size?: components["parameters"]["PageSize"];
+            };
+            header?: never;
+            path: {
+                /** @description The group's id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminGroupMemberPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminGroupMembersAdd: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The group's id. */
+                id: components["parameters"]["GroupId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["AdminGroupMember"];
+        responses: {
+            200: components["responses"]["Ok"];
+            201: components["responses"]["Ok"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminGroupMembersRemove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The group's id. */
+                id: components["parameters"]["GroupId"];
+                /** @description The member's user id. */
+                user_id: components["parameters"]["MemberId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminUsersList: {
+        parameters: {
+            query?: {
+                /** @description Only members of the group with this name. */
+                group?: string;
+                /** @description Only active (`true`) or inactive (`false`) users. */
+                is_active?: boolean;
+                /** @description Only staff (`true`) or non-staff (`false`) users. */
+                is_staff?: boolean;
+                /** @description `username`, `date_joined`, `id` or `last_login`, `-` for descending, comma-separated; default `id`. */
+                ordering?: string;
+                /** @description A page number (or `last`); an invalid one is 404 `{"detail": "Invalid page."}`, as DRF. */
+                page?: components["parameters"]["Page"];
+                /** @description Items per page, at most 100 (more is cut to 100; an invalid value means the default, 10). */
+                page_size?: components["parameters"]["PageSize"];
+                /** @description Users whose username or email contains every term of this text (case-insensitive). */
+                search?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUserPage"];
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminUsersCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["AdminUserCreate"];
+        responses: {
+            /** @description The new user. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminUsersRetrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["AdminUser"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminUsersDestroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminUsersPartialUpdate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["AdminUserUpdate"];
+        responses: {
+            200: components["responses"]["AdminUser"];
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminUsersLogoutAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every credential of the user is revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminRefreshTokensList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's refresh tokens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminRefreshToken"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminRefreshTokensBlacklist: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+                /** @description The refresh token's `jti` claim. */
+                jti: components["parameters"]["Jti"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Blacklisted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminUsersSetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["AdminSetPassword"];
+        responses: {
+            /** @description Changed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["FieldErrors"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminKeysList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminKey"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminKeysCreate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new key, shown once. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminKeyCreated"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminKeysRevokeAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
+        };
+    };
+    adminKeysRevoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["UserId"];
+                /** @description The DRF key's id (as listed; never the key itself). */
+                token_id: components["parameters"]["TokenId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["Throttled"];
         };
     };
     obtainAuthToken: {
@@ -1326,7 +2443,10 @@ export interface operations {
     tokenObtainPair: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With `1` (browser clients such as the /admin console), whatever JWT_REFRESH_COOKIE says: the answer also sets the refresh token in the httpOnly, SameSite=Strict `refresh_token` cookie (Path=/api/token/, Secure on https), and refresh and blacklist read it from that cookie when the body has none (blacklist clears it). */
+                "X-Refresh-Cookie"?: components["parameters"]["RefreshCookieHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1343,10 +2463,13 @@ export interface operations {
     tokenBlacklist: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With `1` (browser clients such as the /admin console), whatever JWT_REFRESH_COOKIE says: the answer also sets the refresh token in the httpOnly, SameSite=Strict `refresh_token` cookie (Path=/api/token/, Secure on https), and refresh and blacklist read it from that cookie when the body has none (blacklist clears it). */
+                "X-Refresh-Cookie"?: components["parameters"]["RefreshCookieHeader"];
+            };
             path?: never;
             cookie?: {
-                /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
+                /** @description The refresh token, when JWT_REFRESH_COOKIE is on or `X-Refresh-Cookie: 1` is sent, and the body has none (browser clients). */
                 refresh_token?: components["parameters"]["RefreshCookie"];
             };
         };
@@ -1362,10 +2485,13 @@ export interface operations {
     tokenRefresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With `1` (browser clients such as the /admin console), whatever JWT_REFRESH_COOKIE says: the answer also sets the refresh token in the httpOnly, SameSite=Strict `refresh_token` cookie (Path=/api/token/, Secure on https), and refresh and blacklist read it from that cookie when the body has none (blacklist clears it). */
+                "X-Refresh-Cookie"?: components["parameters"]["RefreshCookieHeader"];
+            };
             path?: never;
             cookie?: {
-                /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
+                /** @description The refresh token, when JWT_REFRESH_COOKIE is on or `X-Refresh-Cookie: 1` is sent, and the body has none (browser clients). */
                 refresh_token?: components["parameters"]["RefreshCookie"];
             };
         };
@@ -1397,7 +2523,10 @@ export interface operations {
     jwtCreate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With `1` (browser clients such as the /admin console), whatever JWT_REFRESH_COOKIE says: the answer also sets the refresh token in the httpOnly, SameSite=Strict `refresh_token` cookie (Path=/api/token/, Secure on https), and refresh and blacklist read it from that cookie when the body has none (blacklist clears it). */
+                "X-Refresh-Cookie"?: components["parameters"]["RefreshCookieHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1414,10 +2543,13 @@ export interface operations {
     jwtRefresh: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With `1` (browser clients such as the /admin console), whatever JWT_REFRESH_COOKIE says: the answer also sets the refresh token in the httpOnly, SameSite=Strict `refresh_token` cookie (Path=/api/token/, Secure on https), and refresh and blacklist read it from that cookie when the body has none (blacklist clears it). */
+                "X-Refresh-Cookie"?: components["parameters"]["RefreshCookieHeader"];
+            };
             path?: never;
             cookie?: {
-                /** @description The refresh token, when JWT_REFRESH_COOKIE is on and the body has none (browser clients). */
+                /** @description The refresh token, when JWT_REFRESH_COOKIE is on or `X-Refresh-Cookie: 1` is sent, and the body has none (browser clients). */
                 refresh_token?: components["parameters"]["RefreshCookie"];
             };
         };

@@ -12,6 +12,8 @@ import { ImproperlyConfigured } from './errors';
 import { createLogger, type Logger } from './log';
 import { ThrottleRegistry } from './policies/throttling';
 import { TokenKeys } from './services/accounts';
+import { AdminActions } from './services/admin';
+import { AuditLog } from './services/audit';
 import { createMailer, type Mailer } from './services/mail';
 import { Accounts } from './services/users';
 import { maskPassword, type Settings } from './settings';
@@ -27,6 +29,12 @@ export interface Services {
   readonly jwt: JwtService;
   readonly keys: TokenKeys;
   readonly accounts: Accounts;
+  /** The audit log (#17): entries written in the transactions of the changes they record. */
+  readonly audit: AuditLog;
+  /** The admin API's changes (users, groups, memberships, refresh tokens), each with its audit entry. */
+  readonly admin: AdminActions;
+  /** The spec's `x-groups`: they exist, and cannot be deleted through the admin API. */
+  readonly declaredGroups: readonly string[];
   readonly throttles: ThrottleRegistry;
   readonly mailer: Mailer;
   /** The one clock, in epoch milliseconds, that everything built here was given (tests may inject one). */
@@ -74,7 +82,8 @@ export async function createServices(settings: Settings, options: ServicesOption
       { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix, kinds: spec.throttleKinds },
     );
     const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey, secretKeyFallbacks: settings.secretKeyFallbacks }, now);
-    const jwt = new JwtService(backend, db, settings.jwt, now);
+    const audit = new AuditLog(db, now);
+    const jwt = new JwtService(backend, db, settings.jwt, now, audit);
     const keys = new TokenKeys(db, now);
     return {
       settings,
@@ -83,7 +92,10 @@ export async function createServices(settings: Settings, options: ServicesOption
       now,
       jwt,
       keys,
-      accounts: new Accounts(db, keys, jwt, settings, now),
+      accounts: new Accounts(db, keys, jwt, settings, now, audit),
+      audit,
+      admin: new AdminActions(db, audit, now),
+      declaredGroups: spec.groups,
       throttles,
       mailer: createMailer({ dir: settings.mail.dir, url: settings.mail.url, from: settings.mail.from, keepFiles: Boolean(process.env.MAIL_DIR) }, log),
       close,

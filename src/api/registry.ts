@@ -60,7 +60,7 @@ export const X_OBJECT: Extension<{ readonly load: string; readonly hidden: boole
   meaning: 'the object the path names, found before the body is read (DRF get_object)',
   builds: "the gate's object stage (src/api/gate.ts): objectLoaders[load] in src/handlers/objects.ts, then Permission.hasObjectPermission",
   doc:
-    "(operations on one object): which object the path names (`menuItem`, `user`). It is looked up before the body is read, so an unknown one is 404 whatever the body says (DRF's `get_object()`), and the `self` role is checked on it: a caller it refuses gets 403, or 404 with `hidden: true` (djoser's HIDE_USERS).",
+    "(operations on one object): which object the path names (`menuItem`, `user`, `userById`, `group`). It is looked up before the body is read, so an unknown one is 404 whatever the body says (DRF's `get_object()`), and the `self` role is checked on it: a caller it refuses gets 403, or 404 with `hidden: true` (djoser's HIDE_USERS).",
   internal: false,
   read(value, where) {
     const o = record(value, where, '{ load: <name>, hidden?: boolean }');

@@ -20,6 +20,7 @@ import { Model, QueryBuilder, type ModelObject, type Page, type Pojo } from 'obj
 import type { Pool, QueryResultRow } from 'pg';
 import { ImproperlyConfigured } from '../errors';
 import { maskPassword } from '../settings';
+import { AuditRepository } from './audit';
 import { parseUserFlags } from './columns';
 import { ImportRepository } from './imports';
 import { KeysRepository } from './keys';
@@ -131,6 +132,8 @@ export class AuthToken extends Row {
   declare user_id: number;
   declare created: number;
   declare last_used: number | null;
+  /** The key's first 8 characters, kept at creation (null for keys made before migration 0003). */
+  declare prefix: string | null;
 }
 
 /** Every refresh token issued (simplejwt's token_blacklist app), so it can be blacklisted. */
@@ -154,6 +157,21 @@ export class BlacklistedToken extends Row {
   declare blacklisted_at: number;
 }
 
+/** One audit log entry (append-only: inserted, listed, pruned by age; never updated). */
+export class AuditEntry extends Row {
+  static override tableName = 'audit_entry';
+  declare id: number;
+  declare at: number;
+  declare kind: string;
+  declare actor_id: number | null;
+  declare actor_username: string | null;
+  declare user_id: number | null;
+  declare username: string | null;
+  declare address: string | null;
+  /** JSON text. */
+  declare detail: string;
+}
+
 /** A menu item; the price in integer cents (rendered as a 2-place decimal string by the API). */
 export class MenuItem extends Row {
   static override tableName = 'menu_items';
@@ -170,6 +188,7 @@ export type AuthTokenRow = ModelObject<AuthToken>;
 export type OutstandingTokenRow = ModelObject<OutstandingToken>;
 export type BlacklistedTokenRow = ModelObject<BlacklistedToken>;
 export type MenuItemRow = ModelObject<MenuItem>;
+export type AuditEntryRow = ModelObject<AuditEntry>;
 
 /** The models, bound to one database or one transaction. */
 export interface Models {
@@ -179,6 +198,7 @@ export interface Models {
   readonly OutstandingToken: typeof OutstandingToken;
   readonly BlacklistedToken: typeof BlacklistedToken;
   readonly MenuItem: typeof MenuItem;
+  readonly AuditEntry: typeof AuditEntry;
 }
 
 function bindModels(knex: Knex): Models {
@@ -189,6 +209,7 @@ function bindModels(knex: Knex): Models {
     OutstandingToken: OutstandingToken.bindKnex(knex),
     BlacklistedToken: BlacklistedToken.bindKnex(knex),
     MenuItem: MenuItem.bindKnex(knex),
+    AuditEntry: AuditEntry.bindKnex(knex),
   };
 }
 
@@ -229,6 +250,8 @@ export interface Repositories {
   readonly menu: MenuRepository;
   /** The Django import's bulk reads and writes. */
   readonly imports: ImportRepository;
+  /** The audit log (append-only). */
+  readonly audit: AuditRepository;
 }
 
 export interface Database extends Repositories {
@@ -464,6 +487,7 @@ function repositories(context: DataContext): Repositories {
     refreshTokens: new RefreshTokensRepository(context),
     menu: new MenuRepository(context),
     imports: new ImportRepository(context),
+    audit: new AuditRepository(context),
   };
 }
 

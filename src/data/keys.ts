@@ -20,8 +20,26 @@ export class KeysRepository {
   }
 
   /** Stores a key's hash for the user; returns the new row. */
-  async create(key: { keyHash: string; userId: number; created: number }): Promise<AuthTokenRow> {
-    return this.ctx.models.AuthToken.query().insert({ key_hash: key.keyHash, user_id: key.userId, created: key.created, last_used: null });
+  async create(key: { keyHash: string; userId: number; created: number; prefix?: string | null }): Promise<AuthTokenRow> {
+    return this.ctx.models.AuthToken.query().insert({ key_hash: key.keyHash, user_id: key.userId, created: key.created, last_used: null, prefix: key.prefix ?? null });
+  }
+
+  /** The user's keys, newest first (at most `limit`): never their hashes. */
+  async listFor(userId: number, limit: number): Promise<Pick<AuthTokenRow, 'id' | 'prefix' | 'created' | 'last_used'>[]> {
+    return this.ctx.models.AuthToken.query().where({ user_id: userId }).orderBy('created', 'desc').orderBy('id', 'desc').limit(limit).select('id', 'prefix', 'created', 'last_used');
+  }
+
+  /** Deletes the key `id` if it is the user's; returns its prefix (null when it had none), or undefined when the user has no such key. */
+  async deleteFor(userId: number, id: number): Promise<{ prefix: string | null } | undefined> {
+    const row = await this.ctx.models.AuthToken.query().findOne({ id, user_id: userId }).select('id', 'prefix');
+    if (!row) return undefined;
+    if ((await this.ctx.models.AuthToken.query().deleteById(id)) === 0) return undefined;
+    return { prefix: row.prefix ?? null };
+  }
+
+  /** The user a key belongs to and its prefix, or undefined. */
+  async find(id: number): Promise<Pick<AuthTokenRow, 'id' | 'user_id' | 'prefix'> | undefined> {
+    return this.ctx.models.AuthToken.query().findById(id).select('id', 'user_id', 'prefix');
   }
 
   /** The key with this hash and its user, or undefined (a prepared read). */

@@ -136,6 +136,39 @@ const migrations: Migration[] = [
       await db.raw('CREATE UNIQUE INDEX auth_user_username_ci ON auth_user (lower(username))');
     },
   },
+  {
+    // The admin API (#17): an append-only audit log, and the first characters of each new DRF
+    // key (the key is stored hashed; the prefix lets a person tell keys apart, not use one).
+    name: '0003_audit_and_key_prefix',
+    async up(db) {
+      await db.schema.createTable('audit_entry', (t) => {
+        t.increments('id').primary();
+        t.bigInteger('at').notNullable();
+        t.string('kind', 40).notNullable();
+        // No foreign keys: an entry outlives the users it names.
+        t.integer('actor_id').nullable();
+        t.string('actor_username', 150).nullable();
+        t.integer('user_id').nullable();
+        t.string('username', 150).nullable();
+        t.string('address', 64).nullable();
+        // JSON: what changed; never a password, key, token or hash.
+        t.text('detail').notNullable().defaultTo('{}');
+        t.index(['user_id', 'at']);
+        t.index(['actor_id', 'at']);
+        t.index(['kind', 'at']);
+        t.index(['at']);
+      });
+      await db.schema.alterTable('authtoken_token', (t) => {
+        t.string('prefix', 8).nullable();
+      });
+    },
+    async down(db) {
+      await db.schema.dropTableIfExists('audit_entry');
+      await db.schema.alterTable('authtoken_token', (t) => {
+        t.dropColumn('prefix');
+      });
+    },
+  },
 ];
 
 export const migrationSource: Knex.MigrationSource<Migration> = {

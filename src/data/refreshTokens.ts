@@ -18,6 +18,32 @@ export interface OutstandingFields {
   readonly expiresAt: number;
 }
 
+/** An outstanding token as the admin API lists it. */
+export interface OutstandingListing {
+  id: number;
+  jti: string;
+  family: string;
+  created_at: number;
+  expires_at: number;
+  blacklisted: boolean;
+}
+
+/** A blacklisted token as the admin API lists it. */
+export interface BlacklistListing {
+  id: number;
+  jti: string;
+  user_id: number | null;
+  username: string | null;
+  blacklisted_at: number;
+  expires_at: number;
+}
+
+type RawListing = Omit<OutstandingListing, 'blacklisted'> & { blacklisted_id: number | null };
+
+function listing(r: RawListing): OutstandingListing {
+  return { id: r.id, jti: r.jti, family: r.family, created_at: Number(r.created_at), expires_at: Number(r.expires_at), blacklisted: r.blacklisted_id !== null && r.blacklisted_id !== undefined };
+}
+
 export class RefreshTokensRepository {
   constructor(private readonly ctx: DataContext) {}
 
@@ -69,6 +95,42 @@ export class RefreshTokensRepository {
   /** Blacklists every unexpired outstanding token of the user. */
   async blacklistUser(userId: number, now: number): Promise<void> {
     await this.blacklistAll(await this.ctx.models.OutstandingToken.query().where({ user_id: userId }).where('expires_at', '>', now).select('id'), now);
+  }
+
+  /** The user's outstanding tokens, newest first (at most `limit`), each with whether it is blacklisted. */
+  async listFor(userId: number, limit: number): Promise<OutstandingListing[]> {
+    const rows = (await this.withBlacklist().where('o.user_id', userId).orderBy('o.created_at', 'desc').orderBy('o.id', 'desc').limit(limit)) as RawListing[];
+    return rows.map(listing);
+  }
+
+  /** The user's outstanding token with this jti, or undefined. */
+  async findForUser(userId: number, jti: string): Promise<OutstandingListing | undefined> {
+    const row = (await this.withBlacklist().where('o.user_id', userId).where('o.jti', jti).first()) as RawListing | undefined;
+    return row && listing(row);
+  }
+
+  /** The blacklist, the most recently blacklisted first: a page of it, with each token's user. */
+  async blacklisted(page: { limit: number; offset: number }): Promise<BlacklistListing[]> {
+    const rows = (await this.ctx.models.BlacklistedToken.knex()('token_blacklist_blacklistedtoken as b')
+      .join('token_blacklist_outstandingtoken as o', 'o.id', 'b.token_id')
+      .leftJoin('auth_user as u', 'u.id', 'o.user_id')
+      .orderBy('b.blacklisted_at', 'desc')
+      .orderBy('b.id', 'desc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .select('b.id', 'o.jti', 'o.user_id', 'u.username', 'b.blacklisted_at', 'o.expires_at')) as BlacklistListing[];
+    return rows.map((r) => ({ ...r, blacklisted_at: Number(r.blacklisted_at), expires_at: Number(r.expires_at) }));
+  }
+
+  /** How many tokens are blacklisted. */
+  async countBlacklisted(): Promise<number> {
+    return this.ctx.models.BlacklistedToken.query().resultSize();
+  }
+
+  private withBlacklist() {
+    return this.ctx.models.OutstandingToken.knex()('token_blacklist_outstandingtoken as o')
+      .leftJoin('token_blacklist_blacklistedtoken as b', 'b.token_id', 'o.id')
+      .select('o.id', 'o.jti', 'o.family', 'o.created_at', 'o.expires_at', 'b.id as blacklisted_id');
   }
 
   /** simplejwt's flushexpiredtokens: deletes the tokens expired before `now` and their blacklist rows; returns how many tokens. */

@@ -88,6 +88,31 @@ export interface UserListing {
   groups: string[];
 }
 
+/** The admin API's user list: filters, ordering and the page. */
+export interface AdminUserQuery {
+  /** Every term in the username or the email, whatever the letter case. */
+  readonly terms: readonly string[];
+  readonly isActive?: boolean;
+  readonly isStaff?: boolean;
+  /** Members of the group with this name. */
+  readonly group?: string;
+  readonly ordering: readonly (readonly [AdminUserColumn, 'asc' | 'desc'])[];
+  readonly limit: number;
+  readonly offset: number;
+}
+
+export type AdminUserColumn = 'id' | 'username' | 'date_joined' | 'last_login';
+
+/** A user as the admin API shows them: every column but the password (and its keys), with their groups' names. */
+export type AdminUserRecord = Pick<UserRow, 'id' | 'username' | 'email' | 'first_name' | 'last_name' | 'is_active' | 'is_staff' | 'is_superuser' | 'date_joined' | 'last_login'> & { groups: string[] };
+
+const ADMIN_USER_COLUMNS = ['id', 'username', 'email', 'first_name', 'last_name', 'is_active', 'is_staff', 'is_superuser', 'date_joined', 'last_login'] as const;
+
+/** A LIKE pattern matching `term` anywhere, its wildcards escaped (with `\`). */
+function containsPattern(term: string): string {
+  return `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 export class UsersRepository {
   private readonly userById: PreparedRead;
   private readonly principalById: PreparedRead;
@@ -223,7 +248,100 @@ export class UsersRepository {
     return (await this.ctx.models.User.query().deleteById(id)) > 0;
   }
 
+  /** The admin API's page of users (see AdminUserQuery), with their groups. */
+  async adminList(query: AdminUserQuery): Promise<AdminUserRecord[]> {
+    const users = this.adminFiltered(query).select(...ADMIN_USER_COLUMNS.map((c) => `auth_user.${c}`));
+    for (const [column, direction] of query.ordering) users.orderBy(`auth_user.${column}`, direction);
+    users.limit(query.limit).offset(query.offset);
+    const rows = await users.withGraphFetched('groups(byName)').modifiers({ byName: (q) => q.select('name').orderBy('name') });
+    return rows.map((u) => this.adminRecord(u));
+  }
+
+  /** How many users the admin API's filters match. */
+  async adminCount(query: Omit<AdminUserQuery, 'ordering' | 'limit' | 'offset'>): Promise<number> {
+    return this.adminFiltered(query).resultSize();
+  }
+
+  /** One user as the admin API shows them, or undefined. */
+  async adminFind(id: number): Promise<AdminUserRecord | undefined> {
+    const row = await this.ctx.models.User.query()
+      .findById(id)
+      .select(...ADMIN_USER_COLUMNS)
+      .withGraphFetched('groups(byName)')
+      .modifiers({ byName: (q) => q.select('name').orderBy('name') });
+    return row && this.adminRecord(row);
+  }
+
+  private adminRecord(u: User): AdminUserRecord {
+    const groups = (u as unknown as { groups?: GroupRow[] }).groups ?? [];
+    const out = Object.fromEntries(ADMIN_USER_COLUMNS.map((c) => [c, u[c]])) as Omit<AdminUserRecord, 'groups'>;
+    return { ...parseUserFlags(out), date_joined: Number(out.date_joined), last_login: out.last_login === null ? null : Number(out.last_login), groups: groups.map((g) => g.name) };
+  }
+
+  private adminFiltered(query: Omit<AdminUserQuery, 'ordering' | 'limit' | 'offset'>) {
+    const { User: U } = this.ctx.models;
+    const users = U.query();
+    for (const term of query.terms) {
+      const pattern = containsPattern(term);
+      if (this.ctx.kind === 'postgres') users.where((q) => q.whereRaw("auth_user.username ILIKE ? ESCAPE '\\'", [pattern]).orWhereRaw("auth_user.email ILIKE ? ESCAPE '\\'", [pattern]));
+      else users.where((q) => q.whereRaw("lower(auth_user.username) LIKE lower(?) ESCAPE '\\'", [pattern]).orWhereRaw("lower(auth_user.email) LIKE lower(?) ESCAPE '\\'", [pattern]));
+    }
+    if (query.isActive !== undefined) users.where('auth_user.is_active', query.isActive);
+    if (query.isStaff !== undefined) users.where('auth_user.is_staff', query.isStaff);
+    if (query.group !== undefined) {
+      const name = query.group;
+      users.whereExists(
+        U.knex()('auth_user_groups as m').join('auth_group as g', 'g.id', 'm.group_id').whereRaw('m.user_id = auth_user.id').where('g.name', name).select(U.knex().raw('1')),
+      );
+    }
+    return users;
+  }
+
   // Groups and memberships --------------------------------------------------------------------
+
+  /** The group with this id, or undefined. */
+  async findGroupById(id: number): Promise<GroupRow | undefined> {
+    return this.ctx.models.Group.query().findById(id);
+  }
+
+  /** A page of groups by name, each with its member count. */
+  async groupsPage(page: { limit: number; offset: number }): Promise<{ id: number; name: string; member_count: number }[]> {
+    const rows = (await this.ctx.models.Group.knex()('auth_group as g')
+      .leftJoin('auth_user_groups as m', 'm.group_id', 'g.id')
+      .groupBy('g.id', 'g.name')
+      .orderBy('g.name')
+      .orderBy('g.id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .select('g.id', 'g.name')
+      .count('m.id as member_count')) as { id: number; name: string; member_count: number | string }[];
+    return rows.map((r) => ({ id: r.id, name: r.name, member_count: Number(r.member_count) }));
+  }
+
+  /** How many groups there are. */
+  async countGroups(): Promise<number> {
+    return this.ctx.models.Group.query().resultSize();
+  }
+
+  /** Deletes a group (its memberships go with it); returns false when there was none. */
+  async deleteGroup(id: number): Promise<boolean> {
+    return (await this.ctx.models.Group.query().deleteById(id)) > 0;
+  }
+
+  /** A page of the group's members, by id. */
+  async membersPage(groupId: number, page: { limit: number; offset: number }): Promise<Pick<UserRow, 'id' | 'username' | 'email'>[]> {
+    return this.ctx.models.Group.relatedQuery<User>('users')
+      .for(groupId)
+      .orderBy('auth_user.id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .select('auth_user.id', 'auth_user.username', 'auth_user.email');
+  }
+
+  /** How many members the group has. */
+  async countMembers(groupId: number): Promise<number> {
+    return this.memberships().where({ group_id: groupId }).count({ n: '*' }).then((rows) => Number((rows[0] as { n: number | string }).n));
+  }
 
   /** The names of the user's groups. */
   async groupNames(userId: number): Promise<ReadonlySet<string>> {

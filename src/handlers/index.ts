@@ -1,4 +1,5 @@
 /** Every operation's handler, keyed by operationId: `tsc` fails when one is missing. */
+import { adminHandlers } from './admin';
 import { authHandlers } from './auth';
 import { courseHandlers } from './course';
 import { groupHandlers } from './groups';
@@ -12,4 +13,5 @@ export const handlers: Handlers = {
   ...menuHandlers,
   ...groupHandlers,
   ...userHandlers,
+  ...adminHandlers,
 };

@@ -4,15 +4,13 @@
  * Prices are integer cents in the database and decimal strings ("5.50") on the wire.
  */
 import type { MenuItemRow as MenuRow } from '../data/db';
-import { fromCents, parsePythonInt, pySplit, toCents } from '../decimal';
+import { fromCents, pySplit, toCents } from '../decimal';
 import { NotFound } from '../errors';
-import type { Call, Handler, OperationId } from './types';
+import { pageNumber, pageSize, pageUrl } from './pagination';
+import type { Handler, OperationId } from './types';
 
 /** OrderingFilter's valid fields: the serializer's fields, by the column behind each. */
 const ORDERABLE: Readonly<Record<string, keyof MenuRow>> = { id: 'id', title: 'title', price: 'price_cents', inventory: 'inventory' };
-/** PageNumberPagination: the page size when only `page` is given, and `max_page_size`. */
-const DEFAULT_PAGE_SIZE = 10;
-const MAX_PAGE_SIZE = 100;
 
 function serialize(row: MenuRow) {
   return { id: row.id, title: row.title, price: fromCents(row.price_cents), inventory: row.inventory };
@@ -40,28 +38,6 @@ export function ordering(param: string | undefined): [keyof MenuRow, 'asc' | 'de
  */
 export function searchTerms(value: string): string[] {
   return pySplit(value.replace(/\0/g, '').replace(/,/g, ' '));
-}
-
-/** PageNumberPagination.get_page_size: a strictly positive int, cut off at the maximum; else the default. */
-function pageSize(value: string | undefined): number {
-  const n = value === undefined ? null : parsePythonInt(value);
-  return n !== null && n > 0 ? Math.min(n, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
-}
-
-/**
- * The page asked for, as Django's Paginator.validate_number; NotFound("Invalid page.") as DRF.
- * An empty `page=` is not a number (DRF 3.14 reads `query_params.get('page', 1)`).
- */
-function pageNumber(value: string | undefined, pages: number): number {
-  if (value === 'last') return pages;
-  const n = value === undefined ? 1 : parsePythonInt(value);
-  if (n === null || n < 1 || n > pages) throw new NotFound('Invalid page.');
-  return n;
-}
-
-/** This request's absolute URL with `page` set to `page`, or removed when null: DRF's get_next_link / get_previous_link. */
-function pageUrl(call: Pick<Call, 'urlWithQueryParam'>, page: number | null): string {
-  return call.urlWithQueryParam('page', page === null ? null : String(page));
 }
 
 export const menuHandlers = {

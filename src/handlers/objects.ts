@@ -12,7 +12,23 @@ import type { Services } from '../services';
  */
 export type ObjectLoader = (services: Services, params: Readonly<Record<string, string>>) => Promise<unknown>;
 
+/** A positive int4 from a path segment, or 0 (which names nothing). */
+function int4(raw: string | undefined): number {
+  const n = /^\d{1,10}$/.test(raw ?? '') ? Number(raw) : 0;
+  return n >= 1 && n <= 2147483647 ? n : 0;
+}
+
 export const objectLoaders: Readonly<Record<string, ObjectLoader>> = {
+  /** `/api/admin/users/{id}` and below: a user by id (the admin API). */
+  async userById({ db }, { id }) {
+    const n = int4(id);
+    return n ? db.users.findById(n) : undefined;
+  },
+  /** `/api/admin/groups/{id}` and below: a group by id. */
+  async group({ db }, { id }) {
+    const n = int4(id);
+    return n ? db.users.findGroupById(n) : undefined;
+  },
   /** `/api/menu-items/{id}` */
   async menuItem({ db }, { id }) {
     const n = /^\d{1,10}$/.test(id ?? '') ? Number(id) : 0;

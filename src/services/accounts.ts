@@ -33,14 +33,27 @@ const sha256Hex: (text: string) => string =
     ? (text) => (crypto as unknown as { hash(algorithm: string, data: string, encoding: 'hex'): string }).hash('sha256', text, 'hex')
     : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
+/** How many leading characters of a new key are kept in the clear (authtoken_token.prefix). */
+export const KEY_PREFIX_LENGTH = 8;
+
 export class TokenKeys {
   constructor(private readonly db: Database, private readonly now: () => number = Date.now) {}
 
   /** A new key for the user (one per login/device), stored in `tx` when given; returns the key, shown once. */
   async create(userId: number, tx: Repositories = this.db): Promise<string> {
+    return (await this.createRow(userId, tx)).key;
+  }
+
+  /**
+   * A new key for the user, stored in `tx` when given, with its first KEY_PREFIX_LENGTH
+   * characters (not enough to use it: the rest is 128 random bits); returns the key, shown
+   * once, and its row.
+   */
+  async createRow(userId: number, tx: Repositories = this.db): Promise<{ key: string; id: number; prefix: string; created: number }> {
     const key = crypto.randomBytes(20).toString('hex');
-    await tx.keys.create({ keyHash: hashKey(key), userId, created: this.now() });
-    return key;
+    const prefix = key.slice(0, KEY_PREFIX_LENGTH);
+    const row = await tx.keys.create({ keyHash: hashKey(key), userId, created: this.now(), prefix });
+    return { key, id: row.id, prefix, created: Number(row.created) };
   }
 
   /**

@@ -15,6 +15,7 @@ import type { Settings } from '../settings';
 import type { JwtService } from '../tokens/tokens';
 import type { Services } from '../services';
 import type { TokenKeys } from './accounts';
+import type { AuditEvent, AuditLog } from './audit';
 import type { Message } from './mail';
 
 export { UsernameTaken };
@@ -50,6 +51,8 @@ export interface NewUser {
   readonly isActive?: boolean;
   readonly isStaff?: boolean;
   readonly isSuperuser?: boolean;
+  readonly firstName?: string;
+  readonly lastName?: string;
 }
 
 export interface PasswordChange {
@@ -65,6 +68,8 @@ export interface PasswordChange {
    * two confirmations race (the first one changes the hash the token was bound to).
    */
   readonly ifPasswordIs?: string;
+  /** Written in the change's transaction when the password is changed. */
+  readonly audit?: AuditEvent;
 }
 
 /** The account operations of the API and the management commands alike. */
@@ -75,6 +80,7 @@ export class Accounts {
     private readonly jwt: JwtService,
     private readonly settings: Settings,
     private readonly now: () => number,
+    private readonly auditLog: AuditLog,
   ) {}
 
   /** Is `username` taken, whatever its letter case? See UsersRepository.usernameTaken for `self`. */
@@ -87,15 +93,21 @@ export class Accounts {
    * Raises UsernameTaken when the unique index refuses the name: a concurrent registration
    * that won the race after the caller's check.
    */
-  createUser(user: NewUser): Promise<UserRow> {
-    return this.db.users.create({
-      username: user.username,
-      email: user.email,
-      password: user.passwordHash,
-      isActive: user.isActive,
-      isStaff: user.isStaff,
-      isSuperuser: user.isSuperuser,
-      dateJoined: this.now(),
+  createUser(user: NewUser, audit?: (created: UserRow) => AuditEvent): Promise<UserRow> {
+    return this.db.transaction(async (tx) => {
+      const row = await tx.users.create({
+        username: user.username,
+        email: user.email,
+        password: user.passwordHash,
+        isActive: user.isActive,
+        isStaff: user.isStaff,
+        isSuperuser: user.isSuperuser,
+        firstName: user.firstName,
+        lastName: user.lastName,
+        dateJoined: this.now(),
+      });
+      if (audit) await this.auditLog.write(tx, audit(row));
+      return row;
     });
   }
 
@@ -114,23 +126,66 @@ export class Accounts {
     return this.db.transaction(async (tx) => {
       if (!(await tx.users.setPassword(userId, passwordHash, { ifPasswordIs: change.ifPasswordIs, lastLogin: change.lastLogin }))) return false;
       if (signOut) await this.signOut(userId, tx);
+      if (change.audit) await this.auditLog.write(tx, { ...change.audit, detail: { ...change.audit.detail, signed_out: signOut } });
       return true;
     });
   }
 
-  /** Logout-all: deletes every DRF key of the user and revokes every JWT, in one transaction. */
-  signOutEverywhere(userId: number): Promise<void> {
-    return this.db.transaction((tx) => this.signOut(userId, tx));
+  /** Logout-all: deletes every DRF key of the user and revokes every JWT, in one transaction (with its audit entry, when given). */
+  signOutEverywhere(userId: number, audit?: AuditEvent): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      const keys = await this.signOut(userId, tx);
+      if (audit) await this.auditLog.write(tx, { ...audit, detail: { ...audit.detail, keys_revoked: keys } });
+    });
+  }
+
+  /** A new DRF key for the user (a sign-in, `createtoken`, the admin API) and its audit entry, in one transaction. */
+  issueKey(userId: number, audit?: (key: { prefix: string }) => AuditEvent): Promise<{ key: string; id: number; prefix: string; created: number }> {
+    return this.db.transaction(async (tx) => {
+      const row = await this.keys.createRow(userId, tx);
+      if (audit) await this.auditLog.write(tx, audit(row));
+      return row;
+    });
+  }
+
+  /** A new JWT pair for a user who signed in, and its audit entry, in one transaction. */
+  issuePair(userId: number, tokensValidAfterMs: number, audit?: AuditEvent): Promise<{ refresh: string; access: string }> {
+    return this.db.transaction(async (tx) => {
+      const pair = await this.jwt.obtainPair(userId, tokensValidAfterMs, tx);
+      if (audit) await this.auditLog.write(tx, audit);
+      return pair;
+    });
+  }
+
+  /** Deletes one DRF key (logout, the admin API) with its audit entry; with `userId`, only if it is that user's. Returns false when there was no such key. */
+  revokeKey(tokenId: number, options: { userId?: number; audit?: (key: { prefix: string | null; userId: number }) => AuditEvent } = {}): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const row = await tx.keys.find(tokenId);
+      if (!row || (options.userId !== undefined && row.user_id !== options.userId)) return false;
+      if (!(await tx.keys.delete(tokenId))) return false;
+      if (options.audit) await this.auditLog.write(tx, options.audit({ prefix: row.prefix ?? null, userId: row.user_id }));
+      return true;
+    });
+  }
+
+  /** Deletes every DRF key of the user with its audit entry (the count in its detail); returns how many. */
+  revokeAllKeys(userId: number, audit?: AuditEvent): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const count = await tx.keys.deleteAllFor(userId);
+      if (audit) await this.auditLog.write(tx, { ...audit, detail: { ...audit.detail, count } });
+      return count;
+    });
   }
 
   /**
    * Deletes a user and, in the same transaction, their DRF keys, and blacklists their refresh
    * tokens (outstanding-token rows outlive their user, so a refresh token must die explicitly).
    */
-  deleteUser(userId: number): Promise<void> {
+  deleteUser(userId: number, audit?: AuditEvent): Promise<void> {
     return this.db.transaction(async (tx) => {
       await this.signOut(userId, tx);
       await tx.users.delete(userId);
+      if (audit) await this.auditLog.write(tx, audit);
     });
   }
 
@@ -144,9 +199,11 @@ export class Accounts {
     return users.filter((u) => u.is_active === active && Boolean(u.password) && !u.password.startsWith('!'));
   }
 
-  private async signOut(userId: number, tx: Repositories): Promise<void> {
-    await this.keys.deleteAllFor(userId, tx);
+  /** Deletes the user's keys and revokes their JWTs in `tx`; returns how many keys there were. */
+  private async signOut(userId: number, tx: Repositories): Promise<number> {
+    const keys = await tx.keys.deleteAllFor(userId);
     await this.jwt.revokeUser(userId, tx);
+    return keys;
   }
 }
 

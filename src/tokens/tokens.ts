@@ -9,6 +9,7 @@
  */
 import crypto from 'node:crypto';
 import type { Database, Repositories } from '../data/db';
+import type { AuditLog } from '../services/audit';
 import { TokenBackend, TokenBackendError, type Payload } from './backend';
 
 export class TokenError extends Error {
@@ -66,6 +67,7 @@ export class JwtService {
     private readonly db: Database,
     private readonly settings: JwtSettings,
     private readonly now: () => number = Date.now,
+    private readonly audit: AuditLog | null = null,
   ) {}
 
   /**
@@ -142,9 +144,9 @@ export class JwtService {
    * `{refresh, access}` for a user who has just proved who they are. Pass the user's
    * `tokens_valid_after` when at hand (it is read otherwise).
    */
-  async obtainPair(userId: number, tokensValidAfterMs?: number): Promise<{ refresh: string; access: string }> {
+  async obtainPair(userId: number, tokensValidAfterMs?: number, tx: Repositories = this.db): Promise<{ refresh: string; access: string }> {
     const validAfter = tokensValidAfterMs ?? (await this.validAfter(userId));
-    const refresh = await this.newRefresh(userId, null, validAfter);
+    const refresh = await this.newRefresh(userId, null, validAfter, tx);
     return { refresh, access: this.accessFor(userId, validAfter) };
   }
 
@@ -167,11 +169,11 @@ export class JwtService {
    * or cookie) and blacklist. A blacklisted token that rotation replaced is a stolen one: its
    * whole family is revoked.
    */
-  async validateRefresh(raw: string): Promise<ValidatedRefresh> {
+  async validateRefresh(raw: string, address: string | null = null): Promise<ValidatedRefresh> {
     const payload = this.validate(raw, 'refresh');
     const row = await this.db.refreshTokens.findByJti(String(payload.jti));
     if (row?.blacklisted) {
-      if (this.settings.rotateRefreshTokens) await this.blacklistFamily(row.family);
+      if (this.settings.rotateRefreshTokens) await this.blacklistFamily(row.family, userIdOf(payload), address);
       throw new TokenError('Token is blacklisted');
     }
     await this.assertNotRevoked(payload);
@@ -183,8 +185,8 @@ export class JwtService {
    * family (the old one blacklisted when BLACKLIST_AFTER_ROTATION). Raises TokenError; losing
    * a race with another use of the same token is reuse, and revokes the family.
    */
-  async refresh(raw: string, userId: number, validated?: ValidatedRefresh, tokensValidAfterMs?: number): Promise<{ access: string; refresh?: string }> {
-    const { payload, outstandingId, family } = validated ?? (await this.validateRefresh(raw));
+  async refresh(raw: string, userId: number, validated?: ValidatedRefresh, tokensValidAfterMs?: number, address: string | null = null): Promise<{ access: string; refresh?: string }> {
+    const { payload, outstandingId, family } = validated ?? (await this.validateRefresh(raw, address));
     const validAfter = tokensValidAfterMs ?? (await this.validAfter(userId));
     const access = this.accessFor(userId, validAfter);
     if (!this.settings.rotateRefreshTokens) return { access };
@@ -195,7 +197,7 @@ export class JwtService {
       return this.newRefresh(userId, family ?? String(payload.jti), validAfter, tx);
     });
     if (rotated === null) {
-      await this.blacklistFamily(family ?? String(payload.jti));
+      await this.blacklistFamily(family ?? String(payload.jti), userId, address);
       throw new TokenError('Token is blacklisted');
     }
     return { access, refresh: rotated };
@@ -215,8 +217,8 @@ export class JwtService {
   }
 
   /** Blacklists a refresh token for good. Raises TokenError (already blacklisted included). */
-  async blacklist(raw: string): Promise<void> {
-    const { payload, outstandingId } = await this.validateRefresh(raw);
+  async blacklist(raw: string, address: string | null = null): Promise<void> {
+    const { payload, outstandingId } = await this.validateRefresh(raw, address);
     await this.db.transaction(async (tx) => {
       const id = outstandingId ?? (await this.recordOutstanding(tx, payload));
       await tx.refreshTokens.blacklist(id, this.now());
@@ -241,8 +243,14 @@ export class JwtService {
     });
   }
 
-  private blacklistFamily(family: string): Promise<void> {
-    return this.db.refreshTokens.blacklistFamily(family, this.now());
+  /** Blacklists a rotation family (a rotated token was reused: stolen), with its audit entry (`jwt_family_revoked`), in one transaction. */
+  private blacklistFamily(family: string, userId: number | null, address: string | null): Promise<void> {
+    return this.db.transaction(async (tx) => {
+      await tx.refreshTokens.blacklistFamily(family, this.now());
+      if (!this.audit) return;
+      const user = userId === null ? undefined : await tx.users.findById(userId);
+      await this.audit.write(tx, { kind: 'jwt_family_revoked', user: user ? { id: user.id, username: user.username } : null, address, detail: { family, reason: 'reuse' } });
+    });
   }
 
   /**

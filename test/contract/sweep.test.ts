@@ -17,6 +17,7 @@
  * happen is a TODO naming the spec change. Run with CONTRACT_COVERAGE_FILE to see the
  * coverage: `npm run contract:coverage`.
  */
+import crypto from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadSpec, type SpecDocument } from '../../src/spec';
@@ -317,7 +318,124 @@ const EXAMPLES: Record<string, Partial<Record<number, Entry>>> = {
     },
   },
   resendActivation: { 204: async () => ({ as: null, json: { email: 'anyone@example.com' } }) },
+
+  // The admin API (#17): staff only; the user and group ids of the path are looked up first.
+  adminUsersList: {
+    200: async (h) => ({ as: await h.admin(), query: { search: 'u', is_staff: 'false', ordering: '-date_joined' } }),
+    400: async (h) => ({ as: await h.admin(), query: { is_active: 'maybe' } }),
+    404: async (h) => ({ as: await h.admin(), query: { page: '999' }, check: (r) => assert.deepEqual(r.body, { detail: 'Invalid page.' }) }),
+  },
+  adminUsersCreate: { 201: async (h) => ({ as: await h.admin(), json: { username: `made_${process.pid}`, password: NEW_PASSWORD } }) },
+  adminUsersRetrieve: {
+    200: async (h) => ({ as: await h.admin(), path: { id: (await h.user()).id } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminUsersPartialUpdate: {
+    200: async (h) => ({ as: await h.admin(), path: { id: (await h.fresh()).id }, json: { first_name: 'Ann' } }),
+    400: async (h) => ({ as: await h.admin(), path: { id: (await h.fresh()).id }, json: { email: 'not-an-address' } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID }, json: { first_name: 'Ann' } }),
+  },
+  adminUsersDestroy: {
+    204: async (h) => ({ as: await h.admin(), path: { id: (await h.fresh()).id } }),
+    400: async (h) => {
+      const admin = await h.admin();
+      return { as: admin, path: { id: admin.id }, check: (r) => assert.deepEqual(r.body, { detail: 'You cannot delete your own account here.' }) };
+    },
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminUsersSetPassword: {
+    204: async (h) => ({ as: await h.admin(), path: { id: (await h.fresh()).id }, json: { new_password: NEW_PASSWORD } }),
+    400: async (h) => ({ as: await h.admin(), path: { id: (await h.fresh()).id }, json: {}, check: (r) => assert.deepEqual(r.body, { new_password: [REQUIRED] }) }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID }, json: { new_password: NEW_PASSWORD } }),
+  },
+  adminUsersLogoutAll: {
+    204: async (h) => ({ as: await h.admin(), path: { id: (await h.fresh()).id } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminKeysList: {
+    200: async (h) => ({ as: await h.admin(), path: { id: (await h.user()).id } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminKeysCreate: {
+    201: async (h) => ({ as: await h.admin(), path: { id: (await h.fresh()).id } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminKeysRevokeAll: {
+    204: async (h) => ({ as: await h.admin(), path: { id: (await h.fresh()).id } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminKeysRevoke: {
+    204: async (h) => {
+      const u = await h.fresh();
+      const made = await h.server.request('POST', `/api/admin/users/${u.id}/tokens`, { token: (await h.admin()).key });
+      assert.equal(made.status, 201, made.text);
+      return { as: await h.admin(), path: { id: u.id, token_id: made.body.id } };
+    },
+    404: async (h) => ({ as: await h.admin(), path: { id: (await h.user()).id, token_id: UNKNOWN_ID } }),
+  },
+  adminRefreshTokensList: {
+    200: async (h) => ({ as: await h.admin(), path: { id: (await h.user()).id } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminRefreshTokensBlacklist: {
+    204: async (h) => {
+      const u = await h.fresh();
+      const { refresh } = await h.server.jwtFor(u.username);
+      const jti = JSON.parse(Buffer.from(refresh.split('.')[1], 'base64url').toString()).jti as string;
+      return { as: await h.admin(), path: { id: u.id, jti } };
+    },
+    404: async (h) => ({ as: await h.admin(), path: { id: (await h.user()).id, jti: 'no-such-jti' } }),
+  },
+  adminBlacklistList: {
+    200: async (h) => ({ as: await h.admin() }),
+    404: async (h) => ({ as: await h.admin(), query: { page: '999' } }),
+  },
+  adminGroupsList: {
+    200: async (h) => ({ as: await h.admin() }),
+    404: async (h) => ({ as: await h.admin(), query: { page: '999' } }),
+  },
+  adminGroupsCreate: { 201: async (h) => ({ as: await h.admin(), json: { name: `Sweepers ${process.pid}` } }) },
+  adminGroupsDestroy: {
+    204: async (h) => ({ as: await h.admin(), path: { id: await sweepGroup(h) } }),
+    400: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Manager') }, check: (r) => assert.deepEqual(r.body, { detail: 'The group "Manager" is declared in the spec and cannot be deleted.' }) }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminGroupMembersList: {
+    200: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Manager') } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: UNKNOWN_ID } }),
+  },
+  adminGroupMembersAdd: {
+    201: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Delivery crew') }, json: { username: (await h.fresh()).username } }),
+    200: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Manager') }, json: { user_id: (await h.manager()).id } }),
+    400: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Manager') }, json: {}, check: (r) => assert.deepEqual(r.body, { non_field_errors: ['Either user_id or username is required.'] }) }),
+    404: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Manager') }, json: { username: UNKNOWN_USERNAME } }),
+  },
+  adminGroupMembersRemove: {
+    204: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Delivery crew'), user_id: (await h.fresh({ groups: ['Delivery crew'] })).id } }),
+    404: async (h) => ({ as: await h.admin(), path: { id: await groupId(h, 'Delivery crew'), user_id: UNKNOWN_ID } }),
+  },
+  adminAuditList: {
+    200: async (h) => ({ as: await h.admin(), query: { kind: 'login', since: '2000-01-01T00:00:00Z' } }),
+    400: async (h) => ({ as: await h.admin(), query: { since: 'yesterday' } }),
+    404: async (h) => ({ as: await h.admin(), query: { page: '999' } }),
+  },
 };
+
+/** The id of a group, through the admin API. */
+async function groupId(h: Harness, name: string): Promise<number> {
+  const r = await h.server.request('GET', '/api/admin/groups?page_size=100', { token: (await h.admin()).key });
+  assert.equal(r.status, 200, r.text);
+  const group = (r.body.results as { id: number; name: string }[]).find((g) => g.name === name);
+  assert.ok(group, `no group ${name}`);
+  return group.id;
+}
+
+/** A new group of no importance, made through the admin API; returns its id. */
+async function sweepGroup(h: Harness): Promise<number> {
+  const r = await h.server.request('POST', '/api/admin/groups', { token: (await h.admin()).key, json: { name: `Sweep ${crypto.randomUUID()}` } });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id as number;
+}
 
 function self(p: Principal): Call {
   return { as: p, path: { username: p.username } };

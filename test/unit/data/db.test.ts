@@ -26,7 +26,7 @@ for (const { kind, skip } of KINDS) {
       const { databaseUrl, drop } = await freshDatabaseUrl(kind, dir);
       const db = openDatabase(databaseUrl);
       try {
-        assert.deepEqual(await db.migrate(), ['0001_initial', '0002_username_key']);
+        assert.deepEqual(await db.migrate(), ['0001_initial', '0002_username_key', '0003_audit_and_key_prefix']);
         assert.deepEqual(await db.migrate(), []);
         assert.equal(db.kind, kind === 'SQLite' ? 'sqlite' : 'postgres');
       } finally {
