@@ -3,10 +3,15 @@
  * refuses non-staff accounts, and shows the page the hash names.
  */
 import { useEffect, useState } from 'preact/hooks';
+import { AuditPage } from './audit';
+import { BlacklistPage } from './blacklist';
+import { GroupPage, GroupsPage } from './groups';
 import { MenuPage } from './menu';
 import { useRoute, type Route } from './router';
-import { onSessionEnded, refresh, signOut } from './session';
+import { authed, onSessionEnded, refresh, signOut } from './session';
 import { SignIn } from './signin';
+import { UserPage } from './user';
+import { UsersPage } from './users';
 
 type State = 'starting' | 'signed-out' | 'refused' | 'in';
 
@@ -16,8 +21,21 @@ export function App() {
   const [state, setState] = useState<State>('starting');
   const [notice, setNotice] = useState('');
 
+  /** Staff only: the admin API answers 403 to anyone else, who is signed out again (the refresh blacklisted). */
+  const admit = async () => {
+    try {
+      const { response } = await authed((api) => api.GET('/api/admin/users', { params: { query: { page_size: '1' } } }));
+      if (response.status === 403) {
+        await signOut().catch(() => undefined);
+        setState('refused');
+      } else setState('in');
+    } catch {
+      setState('signed-out');
+    }
+  };
+
   useEffect(() => {
-    refresh().then((ok) => setState(ok ? 'in' : 'signed-out'));
+    refresh().then((ok) => (ok ? admit() : setState('signed-out')));
     return onSessionEnded(() => {
       setNotice('Your session has ended: sign in again.');
       setState('signed-out');
@@ -37,7 +55,8 @@ export function App() {
           notice={notice}
           onSignedIn={() => {
             setNotice('');
-            setState('in');
+            setState('starting');
+            void admit();
           }}
         />
       );
@@ -65,13 +84,14 @@ const NAV: readonly { readonly href: string; readonly label: string; readonly pa
   { href: '#/groups', label: 'Groups', pages: ['groups', 'group'] },
   { href: '#/menu', label: 'Menu items', pages: ['menu'] },
   { href: '#/audit', label: 'Audit log', pages: ['audit'] },
+  { href: '#/blacklist', label: 'Blacklisted tokens', pages: ['blacklist'] },
 ];
 
 function Console({ onSignOut }: { readonly onSignOut: () => void }) {
   const route = useRoute();
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>
+      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.querySelector<HTMLElement>('main h1')?.focus())}>
         Skip to content
       </a>
       <header class="top">
@@ -98,13 +118,19 @@ function Console({ onSignOut }: { readonly onSignOut: () => void }) {
 
 function Page({ route }: { readonly route: Route }) {
   switch (route.page) {
+    case 'users':
+      return <UsersPage />;
+    case 'user':
+      return <UserPage key={route.id} id={route.id} />;
+    case 'groups':
+      return <GroupsPage />;
+    case 'group':
+      return <GroupPage key={route.id} id={route.id} />;
     case 'menu':
       return <MenuPage />;
-    default:
-      return (
-        <main id="main">
-          <h1>Coming soon</h1>
-        </main>
-      );
+    case 'audit':
+      return <AuditPage />;
+    case 'blacklist':
+      return <BlacklistPage />;
   }
 }

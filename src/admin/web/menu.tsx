@@ -74,7 +74,7 @@ export function MenuPage() {
       ) : (
         <>
           <div class="table-wrap">
-            <table>
+            <table class="stack">
               <caption class="visually-hidden">Menu items</caption>
               <thead>
                 <tr>
@@ -92,8 +92,12 @@ export function MenuPage() {
                 {items.results.map((item) => (
                   <tr key={item.id}>
                     <th scope="row">{item.title}</th>
-                    <td class="num">{item.price}</td>
-                    <td class="num">{item.inventory}</td>
+                    <td class="num" data-label="Price">
+                      {item.price}
+                    </td>
+                    <td class="num" data-label="Inventory">
+                      {item.inventory}
+                    </td>
                     <td class="actions">
                       <button type="button" onClick={() => setEditing(item)} aria-label={`Edit ${item.title}`}>
                         Edit

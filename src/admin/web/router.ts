@@ -1,4 +1,4 @@
-/** Hash routing: #/users, #/users/5, #/groups, #/groups/3, #/menu, #/audit (#/users when empty or unknown). */
+/** Hash routing: #/users, #/users/5, #/groups, #/groups/3, #/menu, #/audit, #/blacklist (#/users when empty or unknown). */
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
@@ -7,7 +7,8 @@ export type Route =
   | { readonly page: 'groups' }
   | { readonly page: 'group'; readonly id: number }
   | { readonly page: 'menu' }
-  | { readonly page: 'audit' };
+  | { readonly page: 'audit' }
+  | { readonly page: 'blacklist' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -21,6 +22,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'menu' };
     case 'audit':
       return { page: 'audit' };
+    case 'blacklist':
+      return { page: 'blacklist' };
     default:
       return { page: 'users' };
   }
