@@ -160,7 +160,8 @@ test('a staff user finds luigi, puts him in Manager, creates a key that works, r
     await page.getByRole('link', { name: 'guest3', exact: true }).waitFor();
     await check(page, 'users');
 
-    // Find luigi.
+    // Find luigi (who has signed in with a JWT pair: his page lists the refresh token).
+    const pair = await server.jwtFor('luigi');
     await page.getByLabel('Search users').fill('luig');
     await page.getByRole('link', { name: 'guest3', exact: true }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'luigi', exact: true }).click();
@@ -244,7 +245,6 @@ test('a staff user finds luigi, puts him in Manager, creates a key that works, r
     await check(page, 'menu');
 
     // Sign out everywhere revokes all of luigi's credentials (a weak password is refused first, next to its field).
-    const pair = await server.jwtFor('luigi');
     await page.goto(`${server.url}/admin#/users/${ids.luigi}`);
     await page.getByRole('heading', { name: 'luigi', level: 1 }).waitFor();
     await page.getByLabel('New password').fill('123');
