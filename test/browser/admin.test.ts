@@ -98,8 +98,8 @@ async function check(page: Page, name: string): Promise<void> {
 }
 
 async function signIn(page: Page, username: string, password = DEFAULT_PASSWORD): Promise<void> {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
@@ -207,7 +207,7 @@ test('a staff user finds luigi, puts him in Manager, creates a key that works, r
     // A reload keeps the session (the refresh token is in the httpOnly cookie, not in the page).
     await page.reload();
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
-    assert.equal(await page.getByLabel('Password').count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).count(), 0);
     const cookies = await page.context().cookies();
     assert.ok(cookies.some((c) => c.name === 'refresh_token' && c.httpOnly && c.sameSite === 'Strict'), 'the refresh token in an httpOnly SameSite=Strict cookie');
     assert.equal(await page.evaluate('document.cookie'), '', 'the page cannot read it');
@@ -349,4 +349,40 @@ test('at 390 px, signed in with the keyboard alone, every page is accessible and
       await check(page, name);
     }
   });
+});
+
+test('an expired access token is refreshed once through the cookie, even when a page makes several calls at once (refresh rotation on)', async () => {
+  const short = await startServer({ ACCESS_TOKEN_LIFETIME: '3', ROTATE_REFRESH_TOKENS: 'true' });
+  try {
+    await short.createUser({ username: 'staffer', isStaff: true });
+    const luigi = await short.createUser({ username: 'luigi' });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      await page.goto(`${short.url}/admin`);
+      await signIn(page, 'staffer');
+      await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+      // The access token (3 s: at least 2 once whole seconds are counted) expires; luigi's page then makes five calls, each refused once.
+      await page.waitForTimeout(3_200);
+      await page.goto(`${short.url}/admin#/users/${luigi}`);
+      await page.getByRole('heading', { name: 'luigi', level: 1 }).waitFor();
+      await page.getByRole('region', { name: 'Audit trail' }).getByRole('table').waitFor();
+      await page.getByRole('region', { name: 'DRF keys' }).getByText('No keys.').waitFor();
+      await page.waitForTimeout(3_200);
+      await page.getByRole('button', { name: 'Create token', exact: true }).click();
+      assert.match(await page.getByLabel('New token', { exact: true }).inputValue(), /^[0-9a-f]{40}$/);
+      assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).count(), 0, 'still signed in');
+      // Had two refreshes raced, rotation would have seen a reuse and revoked the whole family:
+      // a reload (a refresh through the cookie) would then ask to sign in again.
+      await page.reload();
+      await page.getByRole('heading', { name: 'luigi', level: 1 }).waitFor();
+      assert.equal(await page.getByRole('button', { name: 'Sign in', exact: true }).count(), 0, 'the session survived the reload');
+      await short.request('GET', '/healthz');
+    } finally {
+      await context.close();
+    }
+  } finally {
+    await short.close();
+  }
 });
