@@ -69,6 +69,8 @@ export interface Settings {
   };
   readonly corsAllowedOrigins: readonly string[];
   readonly shutdownTimeoutMs: number;
+  /** AUDIT_RETENTION_DAYS: audit entries older than this are pruned by `manage pruneaudit`. */
+  readonly auditRetentionDays: number;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -112,6 +114,7 @@ export const DEFAULTS = Object.freeze({
   SEND_ACTIVATION_EMAIL: 'false',
   CORS_ALLOWED_ORIGINS: '',
   SHUTDOWN_TIMEOUT: '10',
+  AUDIT_RETENTION_DAYS: '365',
   NODE_ENV: '',
 });
 
@@ -236,6 +239,7 @@ export function loadSettings(env: Env = process.env): Settings {
     }),
     corsAllowedOrigins: Object.freeze(parseOrigins(get('CORS_ALLOWED_ORIGINS'))),
     shutdownTimeoutMs: int('SHUTDOWN_TIMEOUT', 0, 3600) * 1000,
+    auditRetentionDays: int('AUDIT_RETENTION_DAYS', 1, 36500),
   });
 }
 

@@ -112,7 +112,14 @@ async function destroyUser(call: CallContext, target: UserRow, currentPassword: 
   const errors = new FieldErrorList();
   await checkCurrentPassword(call, errors, await callerRow(call), currentPassword);
   errors.raiseIfAny();
-  await call.services.accounts.deleteUser(target.id);
+  const actor = await callerRow(call);
+  await call.services.accounts.deleteUser(target.id, {
+    kind: 'user_deleted',
+    actor: { id: actor.id, username: actor.username },
+    user: { id: target.id, username: target.username },
+    address: call.req.ip,
+    detail: { operation: call.req.operation.operationId },
+  });
 }
 
 /**
@@ -158,7 +165,12 @@ export const userHandlers = {
     const isActive = !settings.users.sendActivationEmail;
     let user: UserRow;
     try {
-      user = await accounts.createUser({ username, email, passwordHash: await hashPassword(body.password), isActive });
+      user = await accounts.createUser({ username, email, passwordHash: await hashPassword(body.password), isActive }, (created) => ({
+        kind: 'user_created',
+        user: { id: created.id, username: created.username },
+        address: call.req.ip,
+        detail: { operation: call.operationId, is_active: isActive },
+      }));
     } catch (err) {
       if (err instanceof UsernameTaken) throw new ValidationError({ username: [USERNAME_TAKEN] });
       throw err;
@@ -223,7 +235,8 @@ export const userHandlers = {
 
     const hash = await hashPassword(body.new_password);
     // Signed out everywhere, or not, as LOGOUT_ON_PASSWORD_CHANGE says.
-    await call.services.accounts.changePassword(user.id, hash);
+    const who = { id: user.id, username: user.username };
+    await call.services.accounts.changePassword(user.id, hash, { audit: { kind: 'password_changed', actor: who, user: who, address: call.req.ip, detail: { operation: call.operationId } } });
     return { status: 204 };
   },
 
@@ -277,7 +290,12 @@ export const userHandlers = {
     const hash = await hashPassword(body.new_password);
     // last_login moves too, so the token dies even if the same password were set again; and
     // everything signed in is signed out, since the old password may be known to someone else.
-    const changed = await call.services.accounts.changePassword(user.id, hash, { signOut: true, lastLogin: now(), ifPasswordIs: user.password });
+    const changed = await call.services.accounts.changePassword(user.id, hash, {
+      signOut: true,
+      lastLogin: now(),
+      ifPasswordIs: user.password,
+      audit: { kind: 'password_reset', user: { id: user.id, username: user.username }, address: call.req.ip, detail: { operation: call.operationId } },
+    });
     if (!changed) throw ValidationError.field('token', INVALID_TOKEN);
     return { status: 204 };
   },

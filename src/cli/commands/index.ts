@@ -3,7 +3,7 @@ import type { Command } from '../context';
 import { addtogroup, creategroup, removefromgroup } from './groups';
 import { importDjango } from './importDjango';
 import { migrate } from './migrate';
-import { createtoken, flushexpiredtokens } from './tokens';
+import { createtoken, flushexpiredtokens, pruneaudit } from './tokens';
 import { changepassword, createsuperuser, createuser, listusers } from './users';
 
 export const commands: Readonly<Record<string, Command>> = Object.freeze({
@@ -17,5 +17,6 @@ export const commands: Readonly<Record<string, Command>> = Object.freeze({
   removefromgroup,
   createtoken,
   flushexpiredtokens,
+  pruneaudit,
   'import-django': importDjango,
 });
