@@ -166,6 +166,7 @@ test('a staff user finds luigi, puts him in Manager, creates a key that works, r
     await page.getByRole('link', { name: 'guest3', exact: true }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'luigi', exact: true }).click();
     await page.getByRole('heading', { name: 'luigi', level: 1 }).waitFor();
+    assert.equal(await page.title(), 'luigi · Little Lemon admin');
     assert.equal(await page.getByLabel('Active', { exact: true }).isChecked(), true);
     assert.equal(await page.getByLabel('Staff status', { exact: true }).isChecked(), false);
 
@@ -324,6 +325,9 @@ test('at 390 px, signed in with the keyboard alone, every page is accessible and
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
     // The page's heading has the focus: Shift+Tab back to the Groups link in the header, and follow it.
     for (let i = 0; i < 10 && (await page.evaluate('document.activeElement.textContent')) !== 'Groups'; i++) await page.keyboard.press('Shift+Tab');
+    // The focused link shows it (an outline of its own, not the browser's default only).
+    assert.notEqual(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle'), 'none');
+    await shot(page, 'keyboard-focus');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
 

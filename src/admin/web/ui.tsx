@@ -23,12 +23,16 @@ export function Pager({ page, count, pageSize = PAGE_SIZE, onPage, label }: { re
   );
 }
 
-/** The page's heading: focused when the page opens, so a screen reader hears where it is. */
+/** The page's heading: focused when the page opens, so a screen reader hears where it is; also the window's title. */
 export function PageHeading({ children }: { readonly children: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     ref.current?.focus({ preventScroll: true });
   }, []);
+  useEffect(() => {
+    const text = ref.current?.textContent?.trim();
+    document.title = text ? `${text} · Little Lemon admin` : 'Little Lemon admin';
+  });
   return (
     <h1 ref={ref} tabIndex={-1}>
       {children}
