@@ -907,19 +907,26 @@ export interface components {
         AdminBlacklisted: {
             blacklisted_at: components["schemas"]["IsoTime"];
             expires_at: components["schemas"]["IsoTime"];
+            /** Format: int32 */
             id: number;
             jti: string;
+            /** Format: int32 */
             user_id: number | null;
             username: string | null;
         };
         AdminBlacklistPage: {
+            /** Format: int32 */
             count: number;
+            /** Format: uri */
             next: string | null;
+            /** Format: uri */
             previous: string | null;
             results: components["schemas"]["AdminBlacklisted"][];
         };
         AdminGroup: {
+            /** Format: int32 */
             id: number;
+            /** Format: int32 */
             member_count: number;
             name: string;
             /** @description Named in the spec's `x-groups`: it cannot be deleted. */
@@ -930,23 +937,31 @@ export interface components {
         };
         /** @description One of `user_id` and `username`. */
         AdminGroupMemberInput: {
+            /** Format: int32 */
             user_id?: number;
             username?: string;
         };
         AdminGroupMemberPage: {
+            /** Format: int32 */
             count: number;
+            /** Format: uri */
             next: string | null;
+            /** Format: uri */
             previous: string | null;
             results: components["schemas"]["AdminUserSummary"][];
         };
         AdminGroupPage: {
+            /** Format: int32 */
             count: number;
+            /** Format: uri */
             next: string | null;
+            /** Format: uri */
             previous: string | null;
             results: components["schemas"]["AdminGroup"][];
         };
         AdminKey: {
             created: components["schemas"]["IsoTime"];
+            /** Format: int32 */
             id: number;
             /** Format: date-time */
             last_used: string | null;
@@ -955,6 +970,7 @@ export interface components {
         };
         AdminKeyCreated: {
             created: components["schemas"]["IsoTime"];
+            /** Format: int32 */
             id: number;
             key: components["schemas"]["TokenKey"];
             /**
@@ -970,6 +986,7 @@ export interface components {
             expires_at: components["schemas"]["IsoTime"];
             /** @description The jti of the first token of its rotation chain: reusing a rotated token revokes the whole family. */
             family: string;
+            /** Format: int32 */
             id: number;
             jti: string;
         };
@@ -982,6 +999,7 @@ export interface components {
             first_name: string;
             /** @description The names of the user's groups, sorted. */
             groups: string[];
+            /** Format: int32 */
             id: number;
             is_active: boolean;
             is_staff: boolean;
@@ -1006,13 +1024,17 @@ export interface components {
             username: components["schemas"]["Username"];
         };
         AdminUserPage: {
+            /** Format: int32 */
             count: number;
+            /** Format: uri */
             next: string | null;
+            /** Format: uri */
             previous: string | null;
             results: components["schemas"]["AdminUser"][];
         };
         AdminUserSummary: {
             email: string;
+            /** Format: int32 */
             id: number;
             username: string;
         };
@@ -1027,20 +1049,70 @@ export interface components {
             is_superuser?: boolean;
             last_name?: string;
         };
+        /** @description What changed; never a password, key, token or hash. */
+        AuditDetail: {
+            /**
+             * Format: int32
+             * @description How many keys were revoked.
+             */
+            count?: number;
+            /** @description The rotation family revoked or concerned. */
+            family?: string;
+            /** @description The fields a user update changed. */
+            fields?: ("email" | "first_name" | "last_name" | "is_active" | "is_staff" | "is_superuser")[];
+            /** @description The group's name. */
+            group?: string;
+            /** Format: int32 */
+            group_id?: number;
+            is_active?: boolean;
+            is_staff?: boolean;
+            is_superuser?: boolean;
+            /** @description The refresh token blacklisted. */
+            jti?: string;
+            /**
+             * Format: int32
+             * @description How many keys logout-all deleted.
+             */
+            keys_revoked?: number;
+            /**
+             * @description A sign-in's credentials: a DRF key or a JWT pair.
+             * @enum {string}
+             */
+            method?: "token" | "jwt";
+            /** @description The operation that made the change. */
+            operation?: string;
+            /** @description The first 8 characters of the key made or revoked (null for a key made before they were kept). */
+            prefix?: string | null;
+            /**
+             * @description Why a family was revoked: a rotated refresh token was presented again.
+             * @enum {string}
+             */
+            reason?: "reuse";
+            /** @description Whether a password change also signed the user out everywhere. */
+            signed_out?: boolean;
+            /** @description Whether a created user was given a password. */
+            usable_password?: boolean;
+            /** @description `admin` for the admin API, `manage <command>` for the command line. */
+            via?: string;
+        };
         AuditEntry: {
-            /** @description Who did it (null for an anonymous request such as a failed sign-in). */
+            /**
+             * Format: int32
+             * @description Who did it (null for an anonymous request such as a failed sign-in).
+             */
             actor_id: number | null;
             actor_username: string | null;
             /** @description The client address of the request. */
             address: string | null;
             at: components["schemas"]["IsoTime"];
-            /** @description What changed (field names and new flag values, a key's prefix, a group's name, a count); never a password, key, token or hash. */
-            detail: {
-                [key: string]: unknown;
-            };
+            detail: components["schemas"]["AuditDetail"];
+            /** Format: int32 */
             id: number;
             kind: components["schemas"]["AuditKind"];
-            /** @description Whom it was about (null when there is no such user, as after a failed sign-in with an unknown name). */
+            /**
+             * Format: int32
+             * @description Whom it was about (null when there is no such user, as after a failed sign-in with an unknown name).
+             */
             user_id: number | null;
             /** @description The user's name then, or the name a failed sign-in tried (its first 150 characters). */
             username: string | null;
@@ -1051,8 +1123,11 @@ export interface components {
          */
         AuditKind: "login" | "login_failed" | "token_created" | "token_revoked" | "jwt_family_revoked" | "logout_all" | "password_changed" | "password_reset" | "user_created" | "user_updated" | "user_deleted" | "group_created" | "group_deleted" | "group_member_added" | "group_member_removed";
         AuditPage: {
+            /** Format: int32 */
             count: number;
+            /** Format: uri */
             next: string | null;
+            /** Format: uri */
             previous: string | null;
             results: components["schemas"]["AuditEntry"][];
         };
