@@ -5,11 +5,13 @@
  * waits for it to exit before starting the new one. When openapi.yaml changes, generated/ is
  * also regenerated (`npm run generate`): the types are for the compiler and the editor, so the
  * restart does not wait for them. A server that fails to start says why (one line) and is
- * started again at the next change.
+ * started again at the next change. The admin console (src/admin/web) is rebuilt into
+ * dist/admin on every change too (esbuild's watch, unminified): reload /admin to see it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { watchAdmin } from './buildAdmin';
 
 const root = path.resolve(__dirname, '..');
 const tsxPackage = require.resolve('tsx/package.json');
@@ -44,6 +46,11 @@ const specWatcher = fs.watch(root, (_event, name) => {
   debounce = setTimeout(generate, 100);
 });
 
+const adminWatch = watchAdmin().catch((err: unknown) => {
+  console.error(`admin console: ${err instanceof Error ? err.message : String(err)}`);
+  return null;
+});
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     // A terminal's Ctrl-C reaches every process of the group; `kill` reaches only this one.
@@ -53,5 +60,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 watch.once('exit', (code, signal) => {
   specWatcher.close();
   generating?.kill('SIGTERM');
+  void adminWatch.then((context) => context?.dispose());
   process.exit(code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1));
 });

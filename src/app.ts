@@ -19,6 +19,7 @@ import { createServices, type Services } from './services';
 import type { Settings } from './settings';
 import { loadSpec, type Spec } from './spec';
 import { docs } from './docs';
+import { adminConsole } from './admin/serve';
 import { allowedHosts } from './hosts';
 
 export interface AppOptions {
@@ -206,14 +207,16 @@ function corsFor(origins: readonly string[]) {
   };
 }
 
-/** GET /openapi.json, /openapi.yaml and /docs: the spec and its UI, outside the API's own gate. */
+/** GET /openapi.json, /openapi.yaml, /docs and /admin: the spec, its UI and the console, outside the API's own gate. */
 function meta(spec: Spec) {
   const json = JSON.stringify(spec.publicDocument);
   const serveDocs = docs();
+  const serveAdmin = adminConsole();
   return async function meta(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next();
     const path = ctx.path;
     if (path.startsWith('/docs')) return serveDocs(ctx, next);
+    if (path === '/admin' || path.startsWith('/admin/')) return serveAdmin(ctx, next);
     switch (path) {
       case '/openapi.json':
         ctx.type = 'application/json';

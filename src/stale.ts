@@ -28,13 +28,18 @@ function* typescriptFiles(dir: string): Generator<string> {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const file = path.join(dir, entry.name);
     if (entry.isDirectory()) yield* typescriptFiles(file);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) yield file;
+    else if (/\.(ts|tsx|css)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) yield file;
   }
 }
 
+/** The admin console's sources: bundled into dist/admin/app.js (scripts/buildAdmin.ts), not compiled one by one. */
+const CONSOLE_SOURCES = path.join('src', 'admin', 'web') + path.sep;
+const CONSOLE_BUNDLE = path.join('admin', 'app.js');
+
 /**
  * The first source in `projectRoot` newer than what `distRoot` holds compiled from it: each
- * src/ and generated/ TypeScript file against its .js (missing counts as older), and
+ * src/ and generated/ TypeScript file against its .js (missing counts as older), the admin
+ * console's sources (src/admin/web) against their bundle, dist/admin/app.js, when there is one, and
  * openapi.yaml against the compiled generated/openapi.js (the spec is read at run time, but
  * the handlers and types built for it are not). Null when everything is built, or when the
  * sources are not there (a deployment of dist/ alone). Never throws.
@@ -46,7 +51,11 @@ export function staleBuild(projectRoot: string, distRoot: string): Stale | null 
       if (!fs.existsSync(dir)) continue;
       for (const file of typescriptFiles(dir)) {
         const relative = path.relative(projectRoot, file);
-        const built = mtime(path.join(distRoot, relative.replace(/\.ts$/, '.js')));
+        const bundled = relative.startsWith(CONSOLE_SOURCES);
+        if (!bundled && !relative.endsWith('.ts')) continue;
+        const built = mtime(path.join(distRoot, bundled ? CONSOLE_BUNDLE : relative.replace(/\.ts$/, '.js')));
+        // No console bundle at all is not a stale service: /admin itself says to build it.
+        if (built === null && bundled) continue;
         if (built === null || (mtime(file) ?? 0) > built) return { source: relative, fix: 'npm run build' };
       }
     }

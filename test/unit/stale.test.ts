@@ -36,3 +36,30 @@ test('staleBuild names the first source newer than its compiled file, a source n
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('staleBuild compares the admin console sources (src/admin/web) with their bundle, dist/admin/app.js, when there is one', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stale-'));
+  const dist = path.join(root, 'dist');
+  const t0 = Date.now() / 1000 - 3600;
+  const write = (file: string, at: number) => {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.writeFileSync(path.join(root, file), '');
+    fs.utimesSync(path.join(root, file), at, at);
+  };
+  try {
+    for (const f of ['src/a.ts', 'src/admin/serve.ts', 'src/admin/web/session.ts', 'src/admin/web/app.tsx', 'src/admin/web/app.css']) write(f, t0);
+    for (const f of ['dist/src/a.js', 'dist/src/admin/serve.js']) write(f, t0 + 10);
+    assert.equal(staleBuild(root, dist), null, 'no bundle: the service is not stale (/admin says to build it)');
+
+    write('dist/admin/app.js', t0 + 10);
+    assert.equal(staleBuild(root, dist), null, 'the bundle is newer than every console source (which have no .js of their own)');
+
+    for (const f of ['src/admin/web/app.tsx', 'src/admin/web/app.css']) {
+      write(f, t0 + 20);
+      assert.deepEqual(staleBuild(root, dist), { source: path.join(...f.split('/')), fix: 'npm run build' }, f);
+      write(f, t0);
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

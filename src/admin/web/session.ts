@@ -1,0 +1,98 @@
+/**
+ * The console's session. The access token lives in this module only (memory: a reload loses
+ * it); the refresh token is in the service's httpOnly SameSite=Strict cookie, which the page
+ * cannot read: asking with `X-Refresh-Cookie: 1` makes the JWT operations set and read it.
+ * Every call goes through the typed SDK (src/client); `authed()` runs one with the current
+ * access token and, when it was refused as expired (401), refreshes once and runs it again.
+ */
+import { createClient, type LittleLemonClient } from '../../client';
+
+/** Asks the JWT operations to keep the refresh token in the httpOnly cookie. */
+const COOKIE = { 'X-Refresh-Cookie': '1' } as const;
+
+const anonymous: LittleLemonClient = createClient({ baseUrl: location.origin });
+
+let access: string | null = null;
+let client: LittleLemonClient | null = null;
+let refreshing: Promise<boolean> | null = null;
+
+function setAccess(token: string | null): void {
+  access = token;
+  client = token === null ? null : anonymous.withJwt(token);
+}
+
+export function signedIn(): boolean {
+  return access !== null;
+}
+
+/** DRF's error body: `{detail}` or field errors. */
+export type ApiError = Record<string, unknown>;
+
+export type SignInResult = { readonly ok: true } | { readonly ok: false; readonly status: number; readonly error: ApiError };
+
+/** POST /api/token/ with the cookie header: the refresh goes to the cookie, the access stays here. */
+export async function signIn(username: string, password: string): Promise<SignInResult> {
+  const { data, error, response } = await anonymous.POST('/api/token/', { body: { username, password }, headers: COOKIE });
+  if (!data) return { ok: false, status: response.status, error: (error ?? {}) as ApiError };
+  setAccess(data.access);
+  return { ok: true };
+}
+
+/** POST /api/token/refresh/ with the cookie: a new access token (one request at a time: rotation would see two as a reuse). */
+export function refresh(): Promise<boolean> {
+  refreshing ??= anonymous
+    .POST('/api/token/refresh/', { body: {}, headers: COOKIE })
+    .then(({ data }) => {
+      setAccess(data ? data.access : null);
+      return Boolean(data);
+    })
+    .catch(() => false)
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+/** POST /api/token/blacklist/ with the cookie: the refresh token is blacklisted and the cookie cleared. */
+export async function signOut(): Promise<void> {
+  try {
+    await anonymous.POST('/api/token/blacklist/', { body: {}, headers: COOKIE });
+  } finally {
+    setAccess(null);
+  }
+}
+
+/** Forgets the access token without asking the server (after the user's own credentials were revoked). */
+export function forget(): void {
+  setAccess(null);
+}
+
+/** Thrown by authed() when the session is over (the refresh was refused): the app shows the sign-in form. */
+export class SessionEnded extends Error {
+  constructor() {
+    super('Your session has ended: sign in again.');
+  }
+}
+
+type Listener = () => void;
+const ended = new Set<Listener>();
+/** Called when a call finds the session over. */
+export function onSessionEnded(listener: Listener): () => void {
+  ended.add(listener);
+  return () => ended.delete(listener);
+}
+
+/** Runs `call` with the signed-in client; after a 401, refreshes the access token once and runs it again. */
+export async function authed<R extends { readonly response: Response }>(call: (api: LittleLemonClient) => Promise<R>): Promise<R> {
+  if (client) {
+    const first = await call(client);
+    if (first.response.status !== 401) return first;
+  }
+  if ((await refresh()) && client) {
+    const second = await call(client);
+    if (second.response.status !== 401) return second;
+  }
+  setAccess(null);
+  for (const listener of ended) listener();
+  throw new SessionEnded();
+}
