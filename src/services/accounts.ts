@@ -4,6 +4,7 @@
  * (src/data/keys.ts).
  */
 import crypto from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
 import type { Database, Repositories } from '../data/db';
 import type { KeyWithPrincipal } from '../data/keys';
 import type { PrincipalRow, UsersRepository } from '../data/users';
@@ -34,12 +35,15 @@ const sha256Hex: (text: string) => string =
     : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 export class TokenKeys {
-  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** A new key for the user (one per login/device), stored in `tx` when given; returns the key, shown once. */
   async create(userId: number, tx: Repositories = this.db): Promise<string> {
     const key = crypto.randomBytes(20).toString('hex');
-    await tx.keys.create({ keyHash: hashKey(key), userId, created: this.now() });
+    await tx.keys.create({ keyHash: hashKey(key), userId, created: this.clock.now() });
     return key;
   }
 
@@ -56,13 +60,13 @@ export class TokenKeys {
 
   /** Whether a key last used at `lastUsed` is due a `touch` (use is recorded at most once a minute). */
   isTouchDue(lastUsed: number | null): boolean {
-    return lastUsed === null || this.now() - lastUsed >= 60_000;
+    return lastUsed === null || this.clock.now() - lastUsed >= 60_000;
   }
 
   /** Records use, at most once a minute per key (a write per request would not scale). */
   async touch(tokenId: number, lastUsed: number | null): Promise<void> {
     if (!this.isTouchDue(lastUsed)) return;
-    await this.db.keys.touch(tokenId, this.now());
+    await this.db.keys.touch(tokenId, this.clock.now());
   }
 
   async delete(tokenId: number): Promise<void> {

@@ -8,6 +8,7 @@
  *
  * Never logged: passwords, hashes, tokens, links, message bodies.
  */
+import type { Clock } from '../clock';
 import type { Database, Repositories, UserRow } from '../data/db';
 import { UsernameTaken } from '../data/users';
 import { encodeUid, makeToken, type TokenPurpose } from '../passwords/tokens';
@@ -74,7 +75,7 @@ export class Accounts {
     private readonly keys: TokenKeys,
     private readonly jwt: JwtService,
     private readonly settings: Settings,
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {}
 
   /** Is `username` taken, whatever its letter case? See UsersRepository.usernameTaken for `self`. */
@@ -95,7 +96,7 @@ export class Accounts {
       isActive: user.isActive,
       isStaff: user.isStaff,
       isSuperuser: user.isSuperuser,
-      dateJoined: this.now(),
+      dateJoined: this.clock.now(),
     });
   }
 

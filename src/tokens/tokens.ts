@@ -8,6 +8,7 @@
  * messages) and know nothing of HTTP; handlers translate them.
  */
 import crypto from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
 import type { Database, Repositories } from '../data/db';
 import { TokenBackend, TokenBackendError, type Payload } from './backend';
 
@@ -65,7 +66,7 @@ export class JwtService {
     private readonly backend: TokenBackend,
     private readonly db: Database,
     private readonly settings: JwtSettings,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -81,7 +82,7 @@ export class JwtService {
       throw err;
     }
     if (!('exp' in payload)) throw new TokenError("Token has no 'exp' claim");
-    if (typeof payload.exp !== 'number' || payload.exp * 1000 <= this.now() - this.backend.leewaySeconds * 1000) {
+    if (typeof payload.exp !== 'number' || payload.exp * 1000 <= this.clock.now() - this.backend.leewaySeconds * 1000) {
       throw new TokenError("Token 'exp' claim has expired");
     }
     if (!('jti' in payload)) throw new TokenError('Token has no id');
@@ -111,7 +112,7 @@ export class JwtService {
    * is dated just after it (in its jti), so that it is not caught by it.
    */
   private claims(type: TokenType, userId: number, lifetimeSeconds: number, tokensValidAfterMs: number): Payload {
-    const now = this.now();
+    const now = this.clock.now();
     return {
       token_type: type,
       exp: seconds(now) + lifetimeSeconds,
@@ -134,7 +135,7 @@ export class JwtService {
   private async newRefresh(userId: number, family: string | null, tokensValidAfterMs: number, tx: Repositories = this.db): Promise<string> {
     const payload = this.claims('refresh', userId, this.settings.refreshLifetimeSeconds, tokensValidAfterMs);
     const jti = payload.jti as string;
-    await tx.refreshTokens.record({ userId, jti, family: family ?? jti, createdAt: this.now(), expiresAt: (payload.exp as number) * 1000 });
+    await tx.refreshTokens.record({ userId, jti, family: family ?? jti, createdAt: this.clock.now(), expiresAt: (payload.exp as number) * 1000 });
     return this.backend.encode(payload);
   }
 
@@ -191,7 +192,7 @@ export class JwtService {
     const rotated = await this.db.transaction(async (tx) => {
       const id = outstandingId ?? (await this.recordOutstanding(tx, payload));
       // The unique token_id makes a concurrent second use of the same token fail here.
-      if (this.settings.blacklistAfterRotation && !(await tx.refreshTokens.blacklist(id, this.now()))) return null;
+      if (this.settings.blacklistAfterRotation && !(await tx.refreshTokens.blacklist(id, this.clock.now()))) return null;
       return this.newRefresh(userId, family ?? String(payload.jti), validAfter, tx);
     });
     if (rotated === null) {
@@ -219,7 +220,7 @@ export class JwtService {
     const { payload, outstandingId } = await this.validateRefresh(raw);
     await this.db.transaction(async (tx) => {
       const id = outstandingId ?? (await this.recordOutstanding(tx, payload));
-      await tx.refreshTokens.blacklist(id, this.now());
+      await tx.refreshTokens.blacklist(id, this.clock.now());
     });
   }
 
@@ -236,13 +237,13 @@ export class JwtService {
       userId: exists ? userId : null,
       jti,
       family: jti,
-      createdAt: this.now(),
-      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : this.now(),
+      createdAt: this.clock.now(),
+      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : this.clock.now(),
     });
   }
 
   private blacklistFamily(family: string): Promise<void> {
-    return this.db.refreshTokens.blacklistFamily(family, this.now());
+    return this.db.refreshTokens.blacklistFamily(family, this.clock.now());
   }
 
   /**
@@ -252,14 +253,14 @@ export class JwtService {
    * between the two). Run inside the caller's transaction `tx` when given.
    */
   async revokeUser(userId: number, tx: Repositories = this.db): Promise<void> {
-    const now = this.now();
+    const now = this.clock.now();
     await tx.refreshTokens.blacklistUser(userId, now);
     await tx.users.revokeTokens(userId, now);
   }
 
   /** simplejwt's flushexpiredtokens: removes expired outstanding tokens (and their blacklist rows); returns how many. */
   flushExpired(): Promise<number> {
-    return this.db.refreshTokens.flushExpired(this.now());
+    return this.db.refreshTokens.flushExpired(this.clock.now());
   }
 
   jwks(): { keys: Record<string, unknown>[] } {
