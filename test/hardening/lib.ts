@@ -27,15 +27,66 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export const NO_THROTTLES =
   'default_anon=100000/minute,default_user=100000/minute,anon=100000/minute,user=100000/minute,ten=100000/minute,login=100000/minute,login_username=100000/minute,register=100000/minute,password_reset=100000/minute,mail_address=100000/minute';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for servers that another process opens (a spawned server, redis-server), safe while test
+ * files run concurrently. A port the kernel picked (listen(0)) and we closed again may be picked
+ * again by anyone's listen(0) before our child binds it; so these come from below the kernel's
+ * ephemeral range (Linux 32768-60999, macOS 49152-65535), where no listen(0) lands, and each is
+ * claimed by a lock file created exclusively in the temp folder: two test processes never share
+ * one. A test process's locks go when it exits; those of a process that died are taken over.
+ */
+const PORTS = { first: 20_000, count: 10_000 } as const;
+const PORT_LOCKS = path.join(os.tmpdir(), 'little-lemon-test-ports');
+const claimedPorts: string[] = [];
+process.on('exit', () => {
+  for (const file of claimedPorts) fs.rmSync(file, { force: true });
+});
+
+/** Claims the lock of `port` for this process: true when it was free (or its owner is gone). */
+function claimPort(port: number): boolean {
+  const file = path.join(PORT_LOCKS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      claimedPorts.push(file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(fs.readFileSync(file, 'utf8'));
+      // 0: its owner is between creating and writing the file; our own pid: taken already.
+      if (!(owner > 0) || owner === process.pid || processAlive(owner)) return false;
+      fs.rmSync(file, { force: true }); // its owner died without cleaning up
+    }
+  }
+  return false;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** A port on 127.0.0.1 that this test process alone may give to a server it starts (see PORTS). */
+export async function freePort(): Promise<number> {
+  fs.mkdirSync(PORT_LOCKS, { recursive: true });
+  for (let tries = 0; tries < 200; tries++) {
+    const port = PORTS.first + crypto.randomInt(PORTS.count);
+    if (claimPort(port) && (await bindable(port))) return port;
+  }
+  throw new Error(`no free port from ${PORTS.first} to ${PORTS.first + PORTS.count - 1}`);
 }
 
 // ---------------------------------------------------------------------------------------
