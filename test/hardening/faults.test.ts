@@ -20,7 +20,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer, type Reply, type TestServer } from '../helpers/server';
-import { assertNoInternals, dbState, freePort, insertKey, insertUser, isDetail, NO_THROTTLES, ownDatabase, ownRedis, PASSWORD, rawRequest, sleep, spawnServer, tempDir, type OwnRedis } from './lib';
+import { acceptedAll, assertNoInternals, dbState, freePort, insertKey, insertUser, isDetail, NO_THROTTLES, ownDatabase, ownRedis, PASSWORD, rawRequest, sleep, spawnServer, tempDir, type OwnRedis } from './lib';
 
 const PG = Boolean(process.env.TEST_DATABASE_URL);
 const NEW_PASSWORD = 'Zesty-lemon-tart-2024';
@@ -318,9 +318,26 @@ describe('the process is killed or stopped', () => {
   });
 
   /** A login on a connection of its own, written at once; `connection` is the request's Connection header. */
-  const rawLogin = (port: number, connection: 'close' | 'keep-alive', waitMs = 10_000) => {
+  const rawLogin = (port: number, connection: 'close' | 'keep-alive', waitMs = 10_000, onWritten?: () => void) => {
     const body = JSON.stringify({ username: 'alice', password: PASSWORD });
-    return rawRequest(port, `POST /auth/token/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, waitMs);
+    return rawRequest(port, `POST /auth/token/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, waitMs, onWritten);
+  };
+
+  /**
+   * `count` logins, and a promise that the server has them all: each connection open, its
+   * request written, and accepted by the server (which may not have read it yet). Waiting for
+   * that, not for a number of ms, keeps a machine loaded by other test files from signalling
+   * before some of them even reached the server: SIGTERM's grace (100 ms) is for connections
+   * the kernel queued, and a server starved of CPU takes longer than that to accept them.
+   */
+  const sentLogins = (port: number, count: number, connection: 'close' | 'keep-alive') => {
+    const written: Promise<void>[] = [];
+    const logins = Array.from({ length: count }, () => {
+      let done!: () => void;
+      written.push(new Promise<void>((resolve) => (done = resolve)));
+      return rawLogin(port, connection, 30_000, done);
+    });
+    return { logins, written: Promise.all(written), sent: Promise.all(written).then(() => acceptedAll(port)) };
   };
 
   /** A spawned server with a user, warmed up (its first login done), and what to tear down. */
@@ -345,10 +362,10 @@ describe('the process is killed or stopped', () => {
     try {
       assert.equal((await rawLogin(server.port, 'close')).status, 200); // warm-up
       // each login hashes (tens of ms, one at a time): 30 of them take a while
-      const logins = Array.from({ length: 30 }, () => rawLogin(server.port, 'close'));
+      const { logins, sent } = sentLogins(server.port, 30, 'close');
       let done = 0;
       for (const l of logins) void l.then(() => done++);
-      await sleep(250); // every request has been read by now; some are still waiting for their hash
+      await sent; // every request is the server's now; most are still waiting for their hash
       server.child.kill('SIGTERM');
       await server.waitForLog(/shutting down/);
       const pendingAtSignal = logins.length - done;
@@ -383,8 +400,8 @@ describe('the process is killed or stopped', () => {
     async () => {
       const { server, cleanup } = await drainable();
       try {
-        const logins = Array.from({ length: 6 }, () => rawLogin(server.port, 'close'));
-        await sleep(40);
+        const { logins, sent } = sentLogins(server.port, 6, 'close');
+        await sent;
         server.child.kill('SIGTERM');
         const results = await Promise.all(logins);
         assert.deepEqual(
@@ -403,10 +420,11 @@ describe('the process is killed or stopped', () => {
       const { server, cleanup } = await drainable();
       try {
         assert.equal((await rawLogin(server.port, 'close')).status, 200); // warm-up
-        const logins = Array.from({ length: 8 }, () => rawLogin(server.port, 'keep-alive', 10_000));
-        // Before the first hash ends (tens of ms; they run one at a time): every login is
-        // answered after the signal.
-        await sleep(10);
+        const { logins, written } = sentLogins(server.port, 8, 'keep-alive');
+        // As soon as all are written, before the first hash ends (tens of ms; they run one at a
+        // time): every login is answered after the signal. (Waiting for the server to accept
+        // them all would let a starved server finish the first hash first.)
+        await written;
         server.child.kill('SIGTERM');
         const results = await Promise.all(logins);
         const signalled = Date.now();

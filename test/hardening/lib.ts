@@ -303,6 +303,41 @@ export async function spawnServer(env: Record<string, string>): Promise<Spawned>
   };
 }
 
+/**
+ * How many connections wait in the accept queue of the server listening on 127.0.0.1:`port`,
+ * as Linux reports it (/proc/net/tcp: a listening socket's rx_queue is its accept backlog);
+ * null where that cannot be read.
+ */
+export function acceptQueue(port: number): number | null {
+  let table: string;
+  try {
+    table = fs.readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return null;
+  }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of table.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local && f[3] === '0A') return parseInt(f[4].split(':')[1], 16);
+  }
+  return null;
+}
+
+/**
+ * Waits until the server on `port` has accepted every connection made to it so far (its accept
+ * queue is empty), so that a test can signal it knowing they are all its own: a server starved
+ * of CPU by other processes may take far longer than usual. Without /proc (not Linux), waits
+ * `fallbackMs` instead.
+ */
+export async function acceptedAll(port: number, timeoutMs = 10_000, fallbackMs = 250): Promise<void> {
+  if (acceptQueue(port) === null) return sleep(fallbackMs);
+  const deadline = Date.now() + timeoutMs;
+  while ((acceptQueue(port) ?? 0) > 0) {
+    if (Date.now() > deadline) throw new Error(`the server on ${port} left connections unaccepted for ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Raw HTTP over a socket: what fetch will not send, and what the server does to the connection.
 
@@ -316,8 +351,12 @@ export interface RawReply {
   readonly ms: number;
 }
 
-/** Writes `data` on a new connection and reads until the server closes it or `timeoutMs` passes. */
-export function rawRequest(port: number, data: string | Buffer | (string | Buffer)[], timeoutMs = 5000): Promise<RawReply> {
+/**
+ * Writes `data` on a new connection and reads until the server closes it or `timeoutMs` passes.
+ * `onWritten` is called once the connection is open and every part is handed to the kernel:
+ * from then on the request is the server's, whether or not it has read it yet.
+ */
+export function rawRequest(port: number, data: string | Buffer | (string | Buffer)[], timeoutMs = 5000, onWritten?: () => void): Promise<RawReply> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -338,7 +377,8 @@ export function rawRequest(port: number, data: string | Buffer | (string | Buffe
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
     socket.on('connect', () => {
-      for (const part of Array.isArray(data) ? data : [data]) socket.write(part);
+      const parts = Array.isArray(data) ? data : [data];
+      parts.forEach((part, i) => socket.write(part, i === parts.length - 1 && onWritten ? () => onWritten() : undefined));
     });
   });
 }
