@@ -337,8 +337,38 @@ describe('the process is killed or stopped', () => {
       written.push(new Promise<void>((resolve) => (done = resolve)));
       return rawLogin(port, connection, 30_000, done);
     });
-    return { logins, written: Promise.all(written), sent: Promise.all(written).then(() => acceptedAll(port)) };
+    return { logins, sent: Promise.all(written).then(() => acceptedAll(port)) };
   };
+
+  /**
+   * A keep-alive login sent but for the last byte of its body, which `release()` sends: until
+   * then the server holds the request and cannot answer it. `sent` resolves once the rest is
+   * written; `reply` gives the status and head (status 0 when closed without an answer).
+   */
+  function heldLogin(port: number) {
+    const body = JSON.stringify({ username: 'alice', password: PASSWORD });
+    const head = `POST /auth/token/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    const sent = new Promise<void>((resolve) => socket.on('connect', () => socket.write(head + body.slice(0, -1), () => resolve())));
+    const reply = new Promise<{ status: number; head: string }>((resolve) => {
+      const done = () => {
+        const answerHead = received.split('\r\n\r\n')[0];
+        resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(answerHead)?.[1] ?? 0), head: answerHead });
+        socket.destroy();
+      };
+      socket.on('data', (d) => {
+        received += d.toString('latin1');
+        // One answer on a kept-alive connection: its head and its Content-Length of body.
+        const at = received.indexOf('\r\n\r\n');
+        const length = Number(/\r\ncontent-length: (\d+)/i.exec(received.slice(0, at))?.[1] ?? NaN);
+        if (at >= 0 && received.length - at - 4 >= length) done();
+      });
+      socket.on('close', done);
+      socket.on('error', () => undefined);
+    });
+    return { sent, reply, release: () => void socket.write(body.slice(-1)) };
+  }
 
   /** A spawned server with a user, warmed up (its first login done), and what to tear down. */
   async function drainable() {
@@ -420,13 +450,15 @@ describe('the process is killed or stopped', () => {
       const { server, cleanup } = await drainable();
       try {
         assert.equal((await rawLogin(server.port, 'close')).status, 200); // warm-up
-        const { logins, written } = sentLogins(server.port, 8, 'keep-alive');
-        // As soon as all are written, before the first hash ends (tens of ms; they run one at a
-        // time): every login is answered after the signal. (Waiting for the server to accept
-        // them all would let a starved server finish the first hash first.)
-        await written;
+        // Each login's last body byte is held back: the server has accepted every connection
+        // and read every head before the signal, and can answer none of them before it.
+        const logins = Array.from({ length: 8 }, () => heldLogin(server.port));
+        await Promise.all(logins.map((l) => l.sent));
+        await acceptedAll(server.port);
         server.child.kill('SIGTERM');
-        const results = await Promise.all(logins);
+        await server.waitForLog(/shutting down/);
+        for (const l of logins) l.release();
+        const results = await Promise.all(logins.map((l) => l.reply));
         const signalled = Date.now();
         await server.exited;
         for (const r of results) {
