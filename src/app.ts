@@ -11,6 +11,7 @@ import cors from '@koa/cors';
 import Koa, { type Context, type Next } from 'koa';
 import helmet from 'helmet';
 import { createApi, type Api } from './api';
+import type { Clock } from './clock';
 import { handlers } from './handlers';
 import { createLogger, type Logger } from './log';
 import { Metrics, UNMATCHED } from './metrics';
@@ -26,7 +27,8 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** Called with every answer of a declared operation, errors included (the tests check them against the spec). */
   readonly observeResponse?: (response: ObservedResponse) => void;
-  readonly now?: () => number;
+  /** The service's clock (src/clock.ts); the system clock when absent. */
+  readonly clock?: Clock;
   readonly spec?: Spec;
 }
 
@@ -52,7 +54,7 @@ export interface App {
 export async function createApp(settings: Settings, options: AppOptions = {}): Promise<App> {
   const log = options.logger ?? createLogger(settings.logLevel);
   const spec = options.spec ?? loadSpec();
-  const services = await createServices(settings, { logger: log, now: options.now, spec });
+  const services = await createServices(settings, { logger: log, clock: options.clock, spec });
   try {
     const api = await createApi(spec, services, handlers);
     const koa = new Koa();

@@ -7,6 +7,7 @@
  * themselves; this file assembles them.)
  */
 import type { Redis } from 'ioredis';
+import { systemClock, type Clock } from './clock';
 import { openDatabase, type Database } from './data/db';
 import { ImproperlyConfigured } from './errors';
 import { createLogger, type Logger } from './log';
@@ -39,8 +40,8 @@ export interface Services {
   readonly mailer: Mailer;
   /** The Redis client when REDIS_URL is set (the throttles' store; readiness and the metrics look at it), else null. */
   readonly redis: Redis | null;
-  /** The one clock, in epoch milliseconds, that everything built here was given (tests may inject one). */
-  readonly now: () => number;
+  /** The one clock that everything built here was given (src/clock.ts; tests may inject one). */
+  readonly clock: Clock;
   /** Closes what createServices opened: Redis and the database. */
   close(): Promise<void>;
 }
@@ -48,8 +49,8 @@ export interface Services {
 export interface ServicesOptions {
   /** Defaults to a JSON logger at settings.logLevel. */
   readonly logger?: Logger;
-  /** Defaults to Date.now. */
-  readonly now?: () => number;
+  /** The service's clock (src/clock.ts); the system clock when absent. Only code passes one (the tests): no setting does. */
+  readonly clock?: Clock;
   /** Defaults to the spec on disk (openapi.yaml). */
   readonly spec?: Spec;
   /** Connect to REDIS_URL when it is set (default true). The management commands do not. */
@@ -65,7 +66,7 @@ export interface ServicesOptions {
 export async function createServices(settings: Settings, options: ServicesOptions = {}): Promise<Services> {
   const log = options.logger ?? createLogger(settings.logLevel);
   const spec = options.spec ?? loadSpec();
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
   const db = openDatabase(settings.databaseUrl, { log: (level, message) => log[level === 'deprecate' ? 'warn' : level]({ source: 'knex' }, message) });
   let redis: Redis | null = null;
   const close = async () => {
@@ -83,20 +84,20 @@ export async function createServices(settings: Settings, options: ServicesOption
       { ...spec.throttleRates, ...settings.throttleRates },
       { redis, failMode: settings.throttleFailMode, keyPrefix: settings.throttleKeyPrefix, kinds: spec.throttleKinds },
     );
-    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey, secretKeyFallbacks: settings.secretKeyFallbacks }, now);
-    const audit = new AuditLog(db, now);
-    const jwt = new JwtService(backend, db, settings.jwt, now, audit);
-    const keys = new TokenKeys(db, now);
+    const backend = new TokenBackend({ ...settings.jwt, secretKey: settings.secretKey, secretKeyFallbacks: settings.secretKeyFallbacks }, clock);
+    const audit = new AuditLog(db, clock);
+    const jwt = new JwtService(backend, db, settings.jwt, clock, audit);
+    const keys = new TokenKeys(db, clock);
     return {
       settings,
       db,
       log,
-      now,
+      clock,
       jwt,
       keys,
-      accounts: new Accounts(db, keys, jwt, settings, now, audit),
+      accounts: new Accounts(db, keys, jwt, settings, clock, audit),
       audit,
-      admin: new AdminActions(db, audit, now),
+      admin: new AdminActions(db, audit, clock),
       declaredGroups: spec.groups,
       throttles,
       redis,

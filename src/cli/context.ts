@@ -6,6 +6,7 @@
  * doing it here is friendlier and harmless.
  */
 import { Writable } from 'node:stream';
+import { systemClock, type Clock } from '../clock';
 import { openDatabase, type Database } from '../data/db';
 import { createLogger, type Logger } from '../log';
 import { createServices, type Services } from '../services';
@@ -30,7 +31,8 @@ export interface CommandContext {
   services(): Promise<Services>;
   /** The database, opened without running migrations (for `migrate` itself); closed with the run. */
   openDatabase(): Database;
-  now(): number;
+  /** The clock the services were given. */
+  readonly clock: Clock;
 }
 
 export interface Command extends Signature {
@@ -51,7 +53,7 @@ export class Runtime implements CommandContext {
     readonly io: Io,
     /** --traceback: knex's own warnings are shown too. */
     private readonly verbose = false,
-    readonly now: () => number = Date.now,
+    readonly clock: Clock = systemClock,
   ) {}
 
   settings(): Settings {
@@ -59,7 +61,7 @@ export class Runtime implements CommandContext {
   }
 
   services(): Promise<Services> {
-    return (this.built ??= createServices(this.settings(), { logger: this.logger(), now: this.now, redis: false }));
+    return (this.built ??= createServices(this.settings(), { logger: this.logger(), clock: this.clock, redis: false }));
   }
 
   openDatabase(): Database {

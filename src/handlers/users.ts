@@ -102,7 +102,7 @@ async function updateUser(call: CallContext, row: UserRow, email: string | undef
   if (Object.keys(changes).length > 0) await db.users.update(row.id, changes);
   const updated = { ...row, ...changes };
   if (settings.users.sendActivationEmail && !updated.is_active) {
-    await sendMail(call.services, activationMessage(settings, updated, call.services.now()), { kind: 'activation', userId: row.id });
+    await sendMail(call.services, activationMessage(settings, updated, call.services.clock.now()), { kind: 'activation', userId: row.id });
   }
   return publicUser(updated);
 }
@@ -128,12 +128,12 @@ async function destroyUser(call: CallContext, target: UserRow, currentPassword: 
  * at most PASSWORD_RESET_TIMEOUT ago.
  */
 async function userFromUidAndToken(call: CallContext, purpose: TokenPurpose, uid: string, token: string): Promise<UserRow> {
-  const { db, settings, now } = call.services;
+  const { db, settings, clock } = call.services;
   const id = decodeUid(uid);
   const user = id === null ? undefined : await db.users.findById(id);
   if (!user) throw ValidationError.field('uid', INVALID_UID);
   // Signed with SECRET_KEY only (services/users.ts); checked with it or a fallback, as Django does.
-  if (!checkToken(purpose, user, token, [settings.secretKey, ...settings.secretKeyFallbacks], now(), settings.users.passwordResetTimeoutSeconds)) {
+  if (!checkToken(purpose, user, token, [settings.secretKey, ...settings.secretKeyFallbacks], clock.now(), settings.users.passwordResetTimeoutSeconds)) {
     throw ValidationError.field('token', INVALID_TOKEN);
   }
   return user;
@@ -176,7 +176,7 @@ export const userHandlers = {
       throw err;
     }
     if (!isActive) {
-      await sendMail(call.services, activationMessage(settings, user, call.services.now()), { kind: 'activation', userId: user.id });
+      await sendMail(call.services, activationMessage(settings, user, call.services.clock.now()), { kind: 'activation', userId: user.id });
     }
     return { status: 201, body: { ...publicUser(user), id: user.id } };
   },
@@ -265,18 +265,18 @@ export const userHandlers = {
   },
 
   async resetPassword(call) {
-    const { accounts, settings, now } = call.services;
+    const { accounts, settings, clock } = call.services;
     const email = String(call.body.email);
     // The same answer, in about the same time, whether the address is known or not: the
     // mails go out after the response.
     for (const user of await accounts.usersByEmail(email, true)) {
-      sendMailInBackground(call.services, passwordResetMessage(settings, user, now()), { kind: 'password reset', userId: user.id });
+      sendMailInBackground(call.services, passwordResetMessage(settings, user, clock.now()), { kind: 'password reset', userId: user.id });
     }
     return { status: 204 };
   },
 
   async resetPasswordConfirm(call) {
-    const { settings, now } = call.services;
+    const { settings, clock } = call.services;
     const body = call.body;
     const retype = settings.users.setPasswordRetype;
 
@@ -292,7 +292,7 @@ export const userHandlers = {
     // everything signed in is signed out, since the old password may be known to someone else.
     const changed = await call.services.accounts.changePassword(user.id, hash, {
       signOut: true,
-      lastLogin: now(),
+      lastLogin: clock.now(),
       ifPasswordIs: user.password,
       audit: { kind: 'password_reset', user: { id: user.id, username: user.username }, address: call.req.ip, detail: { operation: call.operationId } },
     });
@@ -310,11 +310,11 @@ export const userHandlers = {
   },
 
   async resendActivation(call) {
-    const { accounts, settings, now } = call.services;
+    const { accounts, settings, clock } = call.services;
     if (!settings.users.sendActivationEmail) throw ValidationError.nonField(ACTIVATION_OFF);
     const email = String(call.body.email);
     for (const user of await accounts.usersByEmail(email, false)) {
-      sendMailInBackground(call.services, activationMessage(settings, user, now()), { kind: 'activation', userId: user.id });
+      sendMailInBackground(call.services, activationMessage(settings, user, clock.now()), { kind: 'activation', userId: user.id });
     }
     return { status: 204 };
   },

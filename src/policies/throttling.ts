@@ -66,6 +66,7 @@ type Taking = { readonly point: Point; readonly count: Count } | { readonly erro
  * fails leaves its point taken, which refuses more, never less.
  */
 async function giveBack(points: readonly Point[]): Promise<void> {
+  // Date.now(), not the service's clock: endsAt is on rate-limiter-flexible's clock (src/clock.ts).
   const now = Date.now();
   await Promise.allSettled(points.filter((p) => now < p.endsAt).map((p) => p.limiter.reward(p.key)));
 }

@@ -4,6 +4,7 @@
  * (src/data/keys.ts).
  */
 import crypto from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
 import type { Database, Repositories } from '../data/db';
 import type { KeyWithPrincipal } from '../data/keys';
 import type { PrincipalRow, UsersRepository } from '../data/users';
@@ -37,7 +38,10 @@ const sha256Hex: (text: string) => string =
 export const KEY_PREFIX_LENGTH = 8;
 
 export class TokenKeys {
-  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** A new key for the user (one per login/device), stored in `tx` when given; returns the key, shown once. */
   async create(userId: number, tx: Repositories = this.db): Promise<string> {
@@ -52,7 +56,7 @@ export class TokenKeys {
   async createRow(userId: number, tx: Repositories = this.db): Promise<{ key: string; id: number; prefix: string; created: number }> {
     const key = crypto.randomBytes(20).toString('hex');
     const prefix = key.slice(0, KEY_PREFIX_LENGTH);
-    const row = await tx.keys.create({ keyHash: hashKey(key), userId, created: this.now(), prefix });
+    const row = await tx.keys.create({ keyHash: hashKey(key), userId, created: this.clock.now(), prefix });
     return { key, id: row.id, prefix, created: Number(row.created) };
   }
 
@@ -69,13 +73,13 @@ export class TokenKeys {
 
   /** Whether a key last used at `lastUsed` is due a `touch` (use is recorded at most once a minute). */
   isTouchDue(lastUsed: number | null): boolean {
-    return lastUsed === null || this.now() - lastUsed >= 60_000;
+    return lastUsed === null || this.clock.now() - lastUsed >= 60_000;
   }
 
   /** Records use, at most once a minute per key (a write per request would not scale). */
   async touch(tokenId: number, lastUsed: number | null): Promise<void> {
     if (!this.isTouchDue(lastUsed)) return;
-    await this.db.keys.touch(tokenId, this.now());
+    await this.db.keys.touch(tokenId, this.clock.now());
   }
 
   async delete(tokenId: number): Promise<void> {

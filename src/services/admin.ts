@@ -4,6 +4,7 @@
  * that need no database (who may change what) are the handlers'; the account changes shared
  * with the user's own flows (logout-all, keys, passwords, deletion) are Accounts'.
  */
+import type { Clock } from '../clock';
 import type { Database, GroupRow } from '../data/db';
 import { GroupNameTaken, type UserChanges } from '../data/users';
 import type { AuditEvent, AuditLog } from './audit';
@@ -14,7 +15,7 @@ export class AdminActions {
   constructor(
     private readonly db: Database,
     private readonly audit: AuditLog,
-    private readonly now: () => number,
+    private readonly clock: Clock,
   ) {}
 
   /** Sets some columns of a user, with its `user_updated` entry; returns false when there is no such user. */
@@ -65,7 +66,7 @@ export class AdminActions {
   /** Blacklists one outstanding refresh token; the entry only when this call blacklisted it. Returns whether it did. */
   blacklistRefresh(outstandingId: number, audit: AuditEvent): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const done = await tx.refreshTokens.blacklist(outstandingId, this.now());
+      const done = await tx.refreshTokens.blacklist(outstandingId, this.clock.now());
       if (done) await this.audit.write(tx, audit);
       return done;
     });

@@ -7,6 +7,7 @@
  * Never in an entry: a password, a key, a token or a hash. `detail` holds field names, flag
  * values, a key's 8-character prefix, a group's name, a jti or a count.
  */
+import type { Clock } from '../clock';
 import type { components } from '../../generated/openapi';
 import type { Database, Repositories } from '../data/db';
 
@@ -38,13 +39,13 @@ export interface AuditContext {
 }
 
 export class AuditLog {
-  constructor(private readonly db: Database, private readonly now: () => number) {}
+  constructor(private readonly db: Database, private readonly clock: Clock) {}
 
   /** Appends `event` in the transaction `tx` (the change's own). */
   async write(tx: Repositories, event: AuditEvent): Promise<void> {
     await tx.audit.record({
       kind: event.kind,
-      at: this.now(),
+      at: this.clock.now(),
       actorId: event.actor?.id ?? null,
       actorUsername: event.actor?.username ?? null,
       userId: event.user?.id ?? null,
@@ -61,6 +62,6 @@ export class AuditLog {
 
   /** Deletes the entries older than `days` days; returns how many. */
   prune(days: number): Promise<number> {
-    return this.db.audit.prune(this.now() - days * 86_400_000);
+    return this.db.audit.prune(this.clock.now() - days * 86_400_000);
   }
 }

@@ -59,7 +59,7 @@ export async function authenticateCredentials(check: CredentialCheck, username: 
   // the right password gives its point back, though the answer is the same failure.
   if (!user.is_active) return null;
   await loginGuard?.reset(username).catch(() => undefined);
-  const changes: UserChanges = { last_login: services.now() };
+  const changes: UserChanges = { last_login: services.clock.now() };
   if (result.mustUpdate) changes.password = await hashPassword(password);
   await services.db.users.update(user.id, changes);
   return { ...user, ...changes };

@@ -8,6 +8,7 @@
  *
  * Never logged: passwords, hashes, tokens, links, message bodies.
  */
+import type { Clock } from '../clock';
 import type { Database, Repositories, UserRow } from '../data/db';
 import { UsernameTaken } from '../data/users';
 import { encodeUid, makeToken, type TokenPurpose } from '../passwords/tokens';
@@ -79,7 +80,7 @@ export class Accounts {
     private readonly keys: TokenKeys,
     private readonly jwt: JwtService,
     private readonly settings: Settings,
-    private readonly now: () => number,
+    private readonly clock: Clock,
     private readonly auditLog: AuditLog,
   ) {}
 
@@ -104,7 +105,7 @@ export class Accounts {
         isSuperuser: user.isSuperuser,
         firstName: user.firstName,
         lastName: user.lastName,
-        dateJoined: this.now(),
+        dateJoined: this.clock.now(),
       });
       if (audit) await this.auditLog.write(tx, audit(row));
       return row;

@@ -16,6 +16,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import jwt from 'jsonwebtoken';
+import { epochSeconds, systemClock, type Clock } from '../clock';
 import { ImproperlyConfigured } from '../errors';
 
 export class TokenBackendError extends Error {
@@ -141,10 +142,10 @@ export class TokenBackend {
   /** jsonwebtoken's verify options but the clock, made once (they do not change per token). */
   private readonly verifyOptions: jwt.VerifyOptions & { complete?: false };
 
-  /** `now` is the service's clock, in epoch milliseconds: expiry is judged by it. */
+  /** `clock` is the service's clock: expiry is judged by it (jsonwebtoken's clockTimestamp). */
   constructor(
     private readonly options: BackendOptions,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {
     this.verifyOptions = {
       algorithms: [options.algorithm],
@@ -188,7 +189,7 @@ export class TokenBackend {
     }
     // A token we sign must be one we accept: otherwise every login would hand out dead tokens.
     try {
-      this.decode(this.encode({ probe: true }));
+      this.decode(this.encode({ probe: true, iat: epochSeconds(this.clock) }));
     } catch (err) {
       const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
       throw new ImproperlyConfigured(`JWT keys do not sign and verify with ${algorithm}: ${reason}`);
@@ -215,7 +216,7 @@ export class TokenBackend {
   decode(token: string): Payload {
     const keys = this.keysFor(token);
     if (keys.length === 0) throw new TokenBackendError(INVALID);
-    const options = { ...this.verifyOptions, clockTimestamp: Math.floor(this.now() / 1000) };
+    const options = { ...this.verifyOptions, clockTimestamp: epochSeconds(this.clock) };
     for (let i = 0; ; i++) {
       try {
         const payload = jwt.verify(token, keys[i], options);

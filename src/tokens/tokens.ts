@@ -8,6 +8,7 @@
  * messages) and know nothing of HTTP; handlers translate them.
  */
 import crypto from 'node:crypto';
+import { systemClock, type Clock } from '../clock';
 import type { Database, Repositories } from '../data/db';
 import type { AuditLog } from '../services/audit';
 import { TokenBackend, TokenBackendError, type Payload } from './backend';
@@ -66,7 +67,7 @@ export class JwtService {
     private readonly backend: TokenBackend,
     private readonly db: Database,
     private readonly settings: JwtSettings,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly audit: AuditLog | null = null,
   ) {}
 
@@ -83,7 +84,7 @@ export class JwtService {
       throw err;
     }
     if (!('exp' in payload)) throw new TokenError("Token has no 'exp' claim");
-    if (typeof payload.exp !== 'number' || payload.exp * 1000 <= this.now() - this.backend.leewaySeconds * 1000) {
+    if (typeof payload.exp !== 'number' || payload.exp * 1000 <= this.clock.now() - this.backend.leewaySeconds * 1000) {
       throw new TokenError("Token 'exp' claim has expired");
     }
     if (!('jti' in payload)) throw new TokenError('Token has no id');
@@ -113,7 +114,7 @@ export class JwtService {
    * is dated just after it (in its jti), so that it is not caught by it.
    */
   private claims(type: TokenType, userId: number, lifetimeSeconds: number, tokensValidAfterMs: number): Payload {
-    const now = this.now();
+    const now = this.clock.now();
     return {
       token_type: type,
       exp: seconds(now) + lifetimeSeconds,
@@ -136,7 +137,7 @@ export class JwtService {
   private async newRefresh(userId: number, family: string | null, tokensValidAfterMs: number, tx: Repositories = this.db): Promise<string> {
     const payload = this.claims('refresh', userId, this.settings.refreshLifetimeSeconds, tokensValidAfterMs);
     const jti = payload.jti as string;
-    await tx.refreshTokens.record({ userId, jti, family: family ?? jti, createdAt: this.now(), expiresAt: (payload.exp as number) * 1000 });
+    await tx.refreshTokens.record({ userId, jti, family: family ?? jti, createdAt: this.clock.now(), expiresAt: (payload.exp as number) * 1000 });
     return this.backend.encode(payload);
   }
 
@@ -193,7 +194,7 @@ export class JwtService {
     const rotated = await this.db.transaction(async (tx) => {
       const id = outstandingId ?? (await this.recordOutstanding(tx, payload));
       // The unique token_id makes a concurrent second use of the same token fail here.
-      if (this.settings.blacklistAfterRotation && !(await tx.refreshTokens.blacklist(id, this.now()))) return null;
+      if (this.settings.blacklistAfterRotation && !(await tx.refreshTokens.blacklist(id, this.clock.now()))) return null;
       return this.newRefresh(userId, family ?? String(payload.jti), validAfter, tx);
     });
     if (rotated === null) {
@@ -221,7 +222,7 @@ export class JwtService {
     const { payload, outstandingId } = await this.validateRefresh(raw, address);
     await this.db.transaction(async (tx) => {
       const id = outstandingId ?? (await this.recordOutstanding(tx, payload));
-      await tx.refreshTokens.blacklist(id, this.now());
+      await tx.refreshTokens.blacklist(id, this.clock.now());
     });
   }
 
@@ -238,8 +239,8 @@ export class JwtService {
       userId: exists ? userId : null,
       jti,
       family: jti,
-      createdAt: this.now(),
-      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : this.now(),
+      createdAt: this.clock.now(),
+      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : this.clock.now(),
     });
   }
 
@@ -248,7 +249,7 @@ export class JwtService {
     return this.db.transaction(async (tx) => {
       // Presented again once revoked: nothing left to revoke, and nothing new to record.
       if ((await tx.refreshTokens.countOpenInFamily(family)) === 0) return;
-      await tx.refreshTokens.blacklistFamily(family, this.now());
+      await tx.refreshTokens.blacklistFamily(family, this.clock.now());
       if (!this.audit) return;
       const user = userId === null ? undefined : await tx.users.findById(userId);
       await this.audit.write(tx, { kind: 'jwt_family_revoked', user: user ? { id: user.id, username: user.username } : null, address, detail: { family, reason: 'reuse' } });
@@ -262,14 +263,14 @@ export class JwtService {
    * between the two). Run inside the caller's transaction `tx` when given.
    */
   async revokeUser(userId: number, tx: Repositories = this.db): Promise<void> {
-    const now = this.now();
+    const now = this.clock.now();
     await tx.refreshTokens.blacklistUser(userId, now);
     await tx.users.revokeTokens(userId, now);
   }
 
   /** simplejwt's flushexpiredtokens: removes expired outstanding tokens (and their blacklist rows); returns how many. */
   flushExpired(): Promise<number> {
-    return this.db.refreshTokens.flushExpired(this.now());
+    return this.db.refreshTokens.flushExpired(this.clock.now());
   }
 
   jwks(): { keys: Record<string, unknown>[] } {

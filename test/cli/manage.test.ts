@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app';
 import { loadSettings } from '../../src/settings';
+import { ManualClock } from '../helpers/clock';
 import { SECRET_KEY, freshDataDir, listUsers, manage, type Result } from './run';
 
 const STRONG = 'Lemon-grove-42!';
@@ -402,14 +403,15 @@ describe('manage: the server sees what the CLI did', () => {
   });
 
   test('flushexpiredtokens deletes the expired refresh tokens, and only those', async () => {
-    // A second instance on the same database, issuing refresh tokens that last one second.
-    const shortLived = await createApp(loadSettings({ DATA_DIR: dataDir, SECRET_KEY, LOG_LEVEL: 'silent', REFRESH_TOKEN_LIFETIME: '1' }));
+    // A second instance on the same database whose clock is a minute behind, issuing refresh
+    // tokens that last one second: by the command's (real) clock they expired 59 seconds ago.
+    const behind = new ManualClock(Date.now() - 60_000);
+    const shortLived = await createApp(loadSettings({ DATA_DIR: dataDir, SECRET_KEY, LOG_LEVEL: 'silent', REFRESH_TOKEN_LIFETIME: '1' }), { clock: behind });
     try {
       await shortLived.services.jwt.obtainPair(1);
     } finally {
       await shortLived.close();
     }
-    await new Promise((resolve) => setTimeout(resolve, 1500));
     const r = await manage(dataDir, ['flushexpiredtokens']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'Deleted 1 expired outstanding token.\n');

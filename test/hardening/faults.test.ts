@@ -20,7 +20,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { startServer, type Reply, type TestServer } from '../helpers/server';
-import { assertNoInternals, dbState, freePort, insertKey, insertUser, isDetail, NO_THROTTLES, ownDatabase, ownRedis, PASSWORD, rawRequest, sleep, spawnServer, tempDir, type OwnRedis } from './lib';
+import { acceptedAll, assertNoInternals, dbState, freePort, insertKey, insertUser, isDetail, NO_THROTTLES, ownDatabase, ownRedis, PASSWORD, rawRequest, sleep, spawnServer, tempDir, type OwnRedis } from './lib';
 
 const PG = Boolean(process.env.TEST_DATABASE_URL);
 const NEW_PASSWORD = 'Zesty-lemon-tart-2024';
@@ -328,10 +328,57 @@ describe('the process is killed or stopped', () => {
   });
 
   /** A login on a connection of its own, written at once; `connection` is the request's Connection header. */
-  const rawLogin = (port: number, connection: 'close' | 'keep-alive', waitMs = 10_000) => {
+  const rawLogin = (port: number, connection: 'close' | 'keep-alive', waitMs = 10_000, onWritten?: () => void) => {
     const body = JSON.stringify({ username: 'alice', password: PASSWORD });
-    return rawRequest(port, `POST /auth/token/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, waitMs);
+    return rawRequest(port, `POST /auth/token/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: ${connection}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`, waitMs, onWritten);
   };
+
+  /**
+   * `count` logins, and a promise that the server has them all: each connection open, its
+   * request written, and accepted by the server (which may not have read it yet). Waiting for
+   * that, not for a number of ms, keeps a machine loaded by other test files from signalling
+   * before some of them even reached the server: SIGTERM's grace (100 ms) is for connections
+   * the kernel queued, and a server starved of CPU takes longer than that to accept them.
+   */
+  const sentLogins = (port: number, count: number, connection: 'close' | 'keep-alive') => {
+    const written: Promise<void>[] = [];
+    const logins = Array.from({ length: count }, () => {
+      let done!: () => void;
+      written.push(new Promise<void>((resolve) => (done = resolve)));
+      return rawLogin(port, connection, 30_000, done);
+    });
+    return { logins, sent: Promise.all(written).then(() => acceptedAll(port)) };
+  };
+
+  /**
+   * A keep-alive login sent but for the last byte of its body, which `release()` sends: until
+   * then the server holds the request and cannot answer it. `sent` resolves once the rest is
+   * written; `reply` gives the status and head (status 0 when closed without an answer).
+   */
+  function heldLogin(port: number) {
+    const body = JSON.stringify({ username: 'alice', password: PASSWORD });
+    const head = `POST /auth/token/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    const sent = new Promise<void>((resolve) => socket.on('connect', () => socket.write(head + body.slice(0, -1), () => resolve())));
+    const reply = new Promise<{ status: number; head: string }>((resolve) => {
+      const done = () => {
+        const answerHead = received.split('\r\n\r\n')[0];
+        resolve({ status: Number(/^HTTP\/1\.[01] (\d{3})/.exec(answerHead)?.[1] ?? 0), head: answerHead });
+        socket.destroy();
+      };
+      socket.on('data', (d) => {
+        received += d.toString('latin1');
+        // One answer on a kept-alive connection: its head and its Content-Length of body.
+        const at = received.indexOf('\r\n\r\n');
+        const length = Number(/\r\ncontent-length: (\d+)/i.exec(received.slice(0, at))?.[1] ?? NaN);
+        if (at >= 0 && received.length - at - 4 >= length) done();
+      });
+      socket.on('close', done);
+      socket.on('error', () => undefined);
+    });
+    return { sent, reply, release: () => void socket.write(body.slice(-1)) };
+  }
 
   /** A spawned server with a user, warmed up (its first login done), and what to tear down. */
   async function drainable() {
@@ -355,10 +402,10 @@ describe('the process is killed or stopped', () => {
     try {
       assert.equal((await rawLogin(server.port, 'close')).status, 200); // warm-up
       // each login hashes (tens of ms, one at a time): 30 of them take a while
-      const logins = Array.from({ length: 30 }, () => rawLogin(server.port, 'close'));
+      const { logins, sent } = sentLogins(server.port, 30, 'close');
       let done = 0;
       for (const l of logins) void l.then(() => done++);
-      await sleep(250); // every request has been read by now; some are still waiting for their hash
+      await sent; // every request is the server's now; most are still waiting for their hash
       server.child.kill('SIGTERM');
       await server.waitForLog(/shutting down/);
       const pendingAtSignal = logins.length - done;
@@ -393,8 +440,8 @@ describe('the process is killed or stopped', () => {
     async () => {
       const { server, cleanup } = await drainable();
       try {
-        const logins = Array.from({ length: 6 }, () => rawLogin(server.port, 'close'));
-        await sleep(40);
+        const { logins, sent } = sentLogins(server.port, 6, 'close');
+        await sent;
         server.child.kill('SIGTERM');
         const results = await Promise.all(logins);
         assert.deepEqual(
@@ -413,12 +460,15 @@ describe('the process is killed or stopped', () => {
       const { server, cleanup } = await drainable();
       try {
         assert.equal((await rawLogin(server.port, 'close')).status, 200); // warm-up
-        const logins = Array.from({ length: 8 }, () => rawLogin(server.port, 'keep-alive', 10_000));
-        // Before the first hash ends (tens of ms; they run one at a time): every login is
-        // answered after the signal.
-        await sleep(10);
+        // Each login's last body byte is held back: the server has accepted every connection
+        // and read every head before the signal, and can answer none of them before it.
+        const logins = Array.from({ length: 8 }, () => heldLogin(server.port));
+        await Promise.all(logins.map((l) => l.sent));
+        await acceptedAll(server.port);
         server.child.kill('SIGTERM');
-        const results = await Promise.all(logins);
+        await server.waitForLog(/shutting down/);
+        for (const l of logins) l.release();
+        const results = await Promise.all(logins.map((l) => l.reply));
         const signalled = Date.now();
         await server.exited;
         for (const r of results) {

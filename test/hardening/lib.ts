@@ -27,15 +27,66 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export const NO_THROTTLES =
   'default_anon=100000/minute,default_user=100000/minute,anon=100000/minute,user=100000/minute,ten=100000/minute,login=100000/minute,login_username=100000/minute,register=100000/minute,password_reset=100000/minute,mail_address=100000/minute';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for servers that another process opens (a spawned server, redis-server), safe while test
+ * files run concurrently. A port the kernel picked (listen(0)) and we closed again may be picked
+ * again by anyone's listen(0) before our child binds it; so these come from below the kernel's
+ * ephemeral range (Linux 32768-60999, macOS 49152-65535), where no listen(0) lands, and each is
+ * claimed by a lock file created exclusively in the temp folder: two test processes never share
+ * one. A test process's locks go when it exits; those of a process that died are taken over.
+ */
+const PORTS = { first: 20_000, count: 10_000 } as const;
+const PORT_LOCKS = path.join(os.tmpdir(), 'little-lemon-test-ports');
+const claimedPorts: string[] = [];
+process.on('exit', () => {
+  for (const file of claimedPorts) fs.rmSync(file, { force: true });
+});
+
+/** Claims the lock of `port` for this process: true when it was free (or its owner is gone). */
+function claimPort(port: number): boolean {
+  const file = path.join(PORT_LOCKS, String(port));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      claimedPorts.push(file);
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(fs.readFileSync(file, 'utf8'));
+      // 0: its owner is between creating and writing the file; our own pid: taken already.
+      if (!(owner > 0) || owner === process.pid || processAlive(owner)) return false;
+      fs.rmSync(file, { force: true }); // its owner died without cleaning up
+    }
+  }
+  return false;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether nothing listens on 127.0.0.1:`port` now. */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** A port on 127.0.0.1 that this test process alone may give to a server it starts (see PORTS). */
+export async function freePort(): Promise<number> {
+  fs.mkdirSync(PORT_LOCKS, { recursive: true });
+  for (let tries = 0; tries < 200; tries++) {
+    const port = PORTS.first + crypto.randomInt(PORTS.count);
+    if (claimPort(port) && (await bindable(port))) return port;
+  }
+  throw new Error(`no free port from ${PORTS.first} to ${PORTS.first + PORTS.count - 1}`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -252,6 +303,41 @@ export async function spawnServer(env: Record<string, string>): Promise<Spawned>
   };
 }
 
+/**
+ * How many connections wait in the accept queue of the server listening on 127.0.0.1:`port`,
+ * as Linux reports it (/proc/net/tcp: a listening socket's rx_queue is its accept backlog);
+ * null where that cannot be read.
+ */
+export function acceptQueue(port: number): number | null {
+  let table: string;
+  try {
+    table = fs.readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return null;
+  }
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of table.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local && f[3] === '0A') return parseInt(f[4].split(':')[1], 16);
+  }
+  return null;
+}
+
+/**
+ * Waits until the server on `port` has accepted every connection made to it so far (its accept
+ * queue is empty), so that a test can signal it knowing they are all its own: a server starved
+ * of CPU by other processes may take far longer than usual. Without /proc (not Linux), waits
+ * `fallbackMs` instead.
+ */
+export async function acceptedAll(port: number, timeoutMs = 10_000, fallbackMs = 250): Promise<void> {
+  if (acceptQueue(port) === null) return sleep(fallbackMs);
+  const deadline = Date.now() + timeoutMs;
+  while ((acceptQueue(port) ?? 0) > 0) {
+    if (Date.now() > deadline) throw new Error(`the server on ${port} left connections unaccepted for ${timeoutMs} ms`);
+    await sleep(5);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Raw HTTP over a socket: what fetch will not send, and what the server does to the connection.
 
@@ -265,8 +351,12 @@ export interface RawReply {
   readonly ms: number;
 }
 
-/** Writes `data` on a new connection and reads until the server closes it or `timeoutMs` passes. */
-export function rawRequest(port: number, data: string | Buffer | (string | Buffer)[], timeoutMs = 5000): Promise<RawReply> {
+/**
+ * Writes `data` on a new connection and reads until the server closes it or `timeoutMs` passes.
+ * `onWritten` is called once the connection is open and every part is handed to the kernel:
+ * from then on the request is the server's, whether or not it has read it yet.
+ */
+export function rawRequest(port: number, data: string | Buffer | (string | Buffer)[], timeoutMs = 5000, onWritten?: () => void): Promise<RawReply> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -287,7 +377,8 @@ export function rawRequest(port: number, data: string | Buffer | (string | Buffe
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
     socket.on('connect', () => {
-      for (const part of Array.isArray(data) ? data : [data]) socket.write(part);
+      const parts = Array.isArray(data) ? data : [data];
+      parts.forEach((part, i) => socket.write(part, i === parts.length - 1 && onWritten ? () => onWritten() : undefined));
     });
   });
 }

@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App } from '../../src/app';
+import type { Clock } from '../../src/clock';
 import { createServer } from '../../src/server';
 import { createLogger } from '../../src/log';
 import { hashPassword } from '../../src/passwords/hashers';
@@ -75,9 +76,11 @@ let passwordHash: Promise<string> | null = null;
 
 /**
  * Starts a server; `env` overrides settings (e.g. { THROTTLE_RATES: 'anon=3/second' }), and
- * `options.now` replaces the service's clock (epoch ms), so a test can move time.
+ * `options.clock` replaces the service's clock (src/clock.ts; a ManualClock from ./clock), so a
+ * test moves time instead of sleeping. The server runs in this process, so the clock object is
+ * the one the service reads.
  */
-export async function startServer(env: Record<string, string> = {}, options: { now?: () => number } = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'little-lemon-test-'));
   const mailDir = path.join(dataDir, 'mail');
   const { databaseUrl, drop: dropSchema } = await freshDatabaseUrl(CONFIGURED_KIND, dataDir);
@@ -94,7 +97,7 @@ export async function startServer(env: Record<string, string> = {}, options: { n
   });
   const violations: string[] = [];
   const app: App = await createApp(settings, {
-    now: options.now,
+    clock: options.clock,
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     observeResponse: (r) => {
       const problem = contractViolation(app, r.operationId, r.status, r.body);
@@ -146,7 +149,7 @@ export async function startServer(env: Record<string, string> = {}, options: { n
     async createUser(user) {
       const { users } = app.services.db;
       const password = user.password === undefined ? await (passwordHash ??= hashPassword(DEFAULT_PASSWORD)) : await hashPassword(user.password);
-      const { id } = await users.create({ ...user, password, email: user.email ?? '', dateJoined: Date.now() });
+      const { id } = await users.create({ ...user, password, email: user.email ?? '', dateJoined: app.services.clock.now() });
       for (const name of user.groups ?? []) {
         const group = await users.findGroup(name);
         if (!group) throw new Error(`no group ${name}`);

@@ -15,6 +15,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { ManualClock } from '../helpers/clock';
 import { startServer, type TestServer } from '../helpers/server';
 import { ownDatabase, keyFiles, jwtSign, rsaSign, claims, type OwnDatabase } from '../hardening/lib';
 import { assertReply, decodeJwt, invalidAccess, tokenNotValid } from '../api/auth/jwt';
@@ -41,7 +42,7 @@ function signedBy(token: string, key: crypto.KeyObject | string): boolean {
 function rotation(settingsOf: (step: 0 | 1 | 2 | 3) => Record<string, string>) {
   let database: OwnDatabase;
   let server: TestServer | null = null;
-  const clock = { ms: Date.now() };
+  const clock = new ManualClock();
   return {
     clock,
     async setUp() {
@@ -49,7 +50,7 @@ function rotation(settingsOf: (step: 0 | 1 | 2 | 3) => Record<string, string>) {
     },
     async step(step: 0 | 1 | 2 | 3): Promise<TestServer> {
       await server?.close();
-      server = await startServer({ DATABASE_URL: database.url, ...settingsOf(step) }, { now: () => clock.ms });
+      server = await startServer({ DATABASE_URL: database.url, ...settingsOf(step) }, { clock });
       return server;
     },
     async tearDown() {
@@ -128,7 +129,7 @@ describe('RS256: rotating the key pair', () => {
   test('a token whose kid names no key is refused, even when signed by the current key', async () => {
     const s = await r.step(3);
     const id = (await s.app.services.db.knex('auth_user').where({ username: 'alice' }).first('id')).id as number;
-    const body = { ...claims('access', id), iat: Math.floor(r.clock.ms / 1000), exp: Math.floor(r.clock.ms / 1000) + 60 };
+    const body = { ...claims('access', id), iat: Math.floor(r.clock.now() / 1000), exp: Math.floor(r.clock.now() / 1000) + 60 };
     const unknownKid = jwtSign({ alg: 'RS256', typ: 'JWT', kid: 'no-such-key' }, body, rsaSign(fresh.privateKey));
     assertReply(await secret(s, unknownKid), 401, invalidAccess(INVALID));
     const noKid = jwtSign({ alg: 'RS256', typ: 'JWT' }, body, rsaSign(fresh.privateKey));
@@ -138,7 +139,7 @@ describe('RS256: rotating the key pair', () => {
   test('expiry is judged by the service\'s clock: moving it past the access lifetime refuses the access token, the refresh token still works', async () => {
     const s = await r.step(3);
     const pair = await s.jwtFor('alice');
-    r.clock.ms += 301_000;
+    r.clock.advance(301_000);
     assertReply(await secret(s, pair.access), 401, invalidAccess(INVALID));
     assert.equal((await refresh(s, pair.refresh)).status, 200);
   });

@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase, type Database } from '../../src/data/db';
 import { hashPassword } from '../../src/passwords/hashers';
 import { PROJECT_ROOT } from '../../src/spec';
 import { CONFIGURED_KIND, freshDatabaseUrl } from '../helpers/database';
+import { freePort } from '../hardening/lib';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PASSWORD = 'shared-pass-123';
@@ -27,14 +27,6 @@ let dropSchema = async () => undefined as void;
 let A: string;
 let B: string;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startInstance(env: Record<string, string>): Promise<string> {
   const port = await freePort();

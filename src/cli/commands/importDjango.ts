@@ -58,7 +58,7 @@ async function importDjangoCommand(ctx: CommandContext, parsed: Parameters<Comma
       result = await importFromDjango(source, tx, {
         renumber: flag(parsed, 'renumber'),
         menu,
-        now: ctx.now(),
+        now: ctx.clock.now(),
         leewayMs: settings.jwt.leewaySeconds * 1000,
         progress: (line) => ctx.io.err(line),
       });

@@ -4,6 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ManualClock } from '../../helpers/clock';
 import { DEFAULT_PASSWORD, startServer, type TestServer } from '../../helpers/server';
 import { sleep, uidAndToken, waitForMails } from './mail';
 
@@ -13,13 +14,15 @@ const BAD_TOKEN = { token: ['Invalid token for given user.'] };
 const BAD_UID = { uid: ["Invalid user id or user doesn't exist."] };
 
 let server: TestServer;
+/** PASSWORD_RESET_TIMEOUT=1, on a clock the tests move. */
 let quick: TestServer;
+const quickClock = new ManualClock();
 let retype: TestServer;
 
 before(async () => {
   [server, quick, retype] = await Promise.all([
     startServer({ THROTTLE_RATES: RATES }),
-    startServer({ THROTTLE_RATES: RATES, PASSWORD_RESET_TIMEOUT: '1' }),
+    startServer({ THROTTLE_RATES: RATES, PASSWORD_RESET_TIMEOUT: '1' }, { clock: quickClock }),
     startServer({ THROTTLE_RATES: RATES, SET_PASSWORD_RETYPE: 'true' }),
   ]);
 });
@@ -158,14 +161,20 @@ test('a token is refused after the password was changed with set_password', asyn
   assert.deepEqual(r.body, BAD_TOKEN);
 });
 
-test('a token is refused once PASSWORD_RESET_TIMEOUT has passed', async () => {
-  const { username, email } = await newUser(quick);
-  const { uid, token } = await mailedLink(quick, email);
-  await sleep(2200);
-  const r = await confirm(quick, { uid, token, new_password: NEW });
+test('a token is refused once PASSWORD_RESET_TIMEOUT has passed, and accepted until then', async () => {
+  // Tokens count whole seconds: one made at second S is good through S+1 (timeout 1) and dead at S+2.
+  quickClock.set(Math.ceil((quickClock.now() + 1) / 1000) * 1000); // the start of a second, S
+  const late = await newUser(quick);
+  const lateLink = await mailedLink(quick, late.email);
+  const lasting = await newUser(quick);
+  const lastingLink = await mailedLink(quick, lasting.email);
+  quickClock.advance(1999); // the last millisecond of second S+1
+  assert.equal((await confirm(quick, { uid: lastingLink.uid, token: lastingLink.token, new_password: NEW })).status, 204, 'S+1 is within the timeout');
+  quickClock.advance(1); // second S+2
+  const r = await confirm(quick, { uid: lateLink.uid, token: lateLink.token, new_password: NEW });
   assert.equal(r.status, 400);
   assert.deepEqual(r.body, BAD_TOKEN);
-  assert.equal((await login(quick, username, DEFAULT_PASSWORD)).status, 200);
+  assert.equal((await login(quick, late.username, DEFAULT_PASSWORD)).status, 200);
 });
 
 test('a token made for another user is refused', async () => {

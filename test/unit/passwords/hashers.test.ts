@@ -126,12 +126,19 @@ test('unusable, empty, unknown, malformed and hostile stored values are invalid,
 test('fakeVerify resolves and costs about one real verification', async () => {
   const encoded = await hashPassword('pw');
   await fakeVerify('warm-up'); // computes the dummy hash
-  const t0 = performance.now();
-  await verifyPassword('nope', encoded);
-  const real = performance.now() - t0;
-  const t1 = performance.now();
-  assert.equal(await fakeVerify('nope'), undefined);
-  const fake = performance.now() - t1;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const reals: number[] = [];
+  const fakes: number[] = [];
+  // Interleaved rounds and medians: a burst of load (other test files run alongside) falls on both alike.
+  for (let round = 0; round < 7; round++) {
+    const t0 = performance.now();
+    await verifyPassword('nope', encoded);
+    reals.push(performance.now() - t0);
+    const t1 = performance.now();
+    assert.equal(await fakeVerify('nope'), undefined);
+    fakes.push(performance.now() - t1);
+  }
+  const [real, fake] = [median(reals), median(fakes)];
   assert.ok(fake > real / 4 && fake < real * 4, `fake ${fake.toFixed(1)}ms vs real ${real.toFixed(1)}ms`);
 });
 
@@ -171,8 +178,9 @@ test('hashing runs off the event loop: a timer fires promptly during 4 hashes', 
   const timerDelay = await new Promise<number>((resolve) => setTimeout(() => resolve(performance.now() - started), 0));
   await hashes;
   const total = performance.now() - started;
-  assert.ok(timerDelay < 50, `setTimeout(0) fired after ${timerDelay.toFixed(1)}ms`);
-  assert.ok(total > timerDelay * 2, `hashing (${total.toFixed(1)}ms) should outlast the timer (${timerDelay.toFixed(1)}ms)`);
+  // On the event loop, the timer would wait for all four hashes (timerDelay ≈ total). Compared with
+  // the hashing's own time, not a fixed number of ms: other processes may hold the CPU a while.
+  assert.ok(timerDelay < total / 4, `setTimeout(0) fired after ${timerDelay.toFixed(1)}ms of ${total.toFixed(1)}ms of hashing`);
   t.diagnostic(`timer after ${timerDelay.toFixed(1)}ms; 4 hashes took ${total.toFixed(1)}ms`);
 });
 
@@ -184,7 +192,7 @@ test('PBKDF2 verification runs off the event loop too', async (t) => {
   const results = await checks;
   const total = performance.now() - started;
   assert.ok(results.every((r) => r.valid));
-  assert.ok(timerDelay < 50, `setTimeout(0) fired after ${timerDelay.toFixed(1)}ms`);
+  assert.ok(timerDelay < total / 4, `setTimeout(0) fired after ${timerDelay.toFixed(1)}ms of ${total.toFixed(1)}ms of verifying`);
   t.diagnostic(`timer after ${timerDelay.toFixed(1)}ms; 4 verifications took ${total.toFixed(1)}ms`);
 });
 

@@ -22,7 +22,7 @@ describe('jwkThumbprint', () => {
 describe('TokenBackend', () => {
   test('judges expiry by the clock it is given, with the leeway', () => {
     let now = Date.UTC(2030, 0, 1);
-    const backend = new TokenBackend({ ...options, leewaySeconds: 5 }, () => now);
+    const backend = new TokenBackend({ ...options, leewaySeconds: 5 }, { now: () => now });
     const token = backend.encode({ exp: Math.floor(now / 1000) + 60 });
     assert.equal(backend.decode(token).exp, Math.floor(now / 1000) + 60, 'valid now, though long expired by the real clock');
     now += 64_000;
