@@ -12,6 +12,7 @@ import http from 'node:http';
 import Database from 'better-sqlite3';
 import jwt from 'jsonwebtoken';
 import { verifyPassword } from '../src/passwords/hashers';
+import { bareSender } from './lib';
 
 const [port, file, secret] = process.argv.slice(2);
 const db = new Database(file, { readonly: false });
@@ -23,18 +24,8 @@ const byName = db.prepare('SELECT id, password FROM auth_user WHERE username = ?
 const insertKey = db.prepare('INSERT INTO authtoken_token (key_hash, user_id, created) VALUES (?, ?, ?)');
 const key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
 const hits = new Map<string, number>();
-const fixedHeaders = JSON.parse(process.env.BARE_HEADERS ?? '{}') as Record<string, string>;
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...fixedHeaders,
-    'x-request-id': crypto.randomUUID(),
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+const send = bareSender();
 
 http
   .createServer((req, res) => {

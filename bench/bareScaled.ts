@@ -12,26 +12,17 @@ import { Redis } from 'ioredis';
 import jwt from 'jsonwebtoken';
 import pg from 'pg';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { bareSender } from './lib';
 
 const [port, databaseUrl, redisUrl, secret, prefix] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
 const redis = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
 const limiter = new RateLimiterRedis({ storeClient: redis, points: 100_000_000, duration: 60, keyPrefix: `${prefix}:bare` });
 const key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
-const fixedHeaders = JSON.parse(process.env.BARE_HEADERS ?? '{}') as Record<string, string>;
 const byKey = { name: 'bare_by_key', text: 'SELECT u.id, u.is_active FROM authtoken_token t JOIN auth_user u ON u.id = t.user_id WHERE t.key_hash = $1' };
 const byId = { name: 'bare_by_id', text: 'SELECT id, is_active FROM auth_user WHERE id = $1' };
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...fixedHeaders,
-    'x-request-id': crypto.randomUUID(),
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
+const send = bareSender();
 
 async function answer(res: http.ServerResponse, row: { id: number; is_active: boolean } | undefined): Promise<void> {
   if (!row?.is_active) return send(res, 401, { detail: 'Invalid token.' });

@@ -3,7 +3,9 @@
  * server, a process's CPU time and RSS from /proc, and one autocannon load measured with the
  * server's CPU time per answered request.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -80,3 +82,50 @@ export async function load(opts: autocannon.Options, pid: number): Promise<autoc
   return { ...result, cpuUsPerRequest: Math.round((cpuUs(pid) - before) / Math.max(1, result.requests.total)) };
 }
 
+
+type Loaded = Awaited<ReturnType<typeof load>>;
+
+/** One scenario's row: the service (`a`) against the ceiling (`b`), with the ratio of their req/s. */
+export function row(scenario: string, a: Loaded, b: Loaded): Record<string, string | number> {
+  console.error(`${scenario}: ${Math.round(a.requests.average)} vs ${Math.round(b.requests.average)} req/s; CPU ${a.cpuUsPerRequest} vs ${b.cpuUsPerRequest} µs/request`);
+  return {
+    scenario,
+    ours_rps: Math.round(a.requests.average),
+    ours_p50_ms: a.latency.p50,
+    ours_p99_ms: a.latency.p99,
+    ours_non2xx: a.non2xx,
+    ours_cpu_us_per_request: a.cpuUsPerRequest,
+    bare_rps: Math.round(b.requests.average),
+    bare_p50_ms: b.latency.p50,
+    bare_p99_ms: b.latency.p99,
+    bare_cpu_us_per_request: b.cpuUsPerRequest,
+    ratio: Math.round((a.requests.average / b.requests.average) * 100) / 100,
+  };
+}
+
+/** The rows as the README's markdown table. */
+export function table(rows: readonly Record<string, string | number>[]): string[] {
+  return [
+    '| scenario | ours req/s | p50 / p99 ms | CPU µs/req | ceiling req/s | p50 / p99 ms | CPU µs/req | ratio |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.scenario} | ${r.ours_rps} | ${r.ours_p50_ms} / ${r.ours_p99_ms} | ${r.ours_cpu_us_per_request} | ${r.bare_rps} | ${r.bare_p50_ms} / ${r.bare_p99_ms} | ${r.bare_cpu_us_per_request} | ${r.ratio} |`),
+  ];
+}
+
+/**
+ * How a ceiling answers: the service's fixed response headers (passed in BARE_HEADERS), a request
+ * id and JSON, so that the load generator parses the same responses from both.
+ */
+export function bareSender(): (res: ServerResponse, status: number, body: unknown) => void {
+  const fixedHeaders = JSON.parse(process.env.BARE_HEADERS ?? '{}') as Record<string, string>;
+  return (res, status, body) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      ...fixedHeaders,
+      'x-request-id': crypto.randomUUID(),
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+    });
+    res.end(text);
+  };
+}

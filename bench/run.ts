@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { hashPassword } from '../src/passwords/hashers';
-import { CONNECTIONS, ROOT, SECONDS, freePort, load, rssMb, startCommand, waitFor, type Scenario } from './lib';
+import { CONNECTIONS, ROOT, SECONDS, freePort, load, row, rssMb, startCommand, table, waitFor, type Scenario } from './lib';
 /** BENCH_ONLY=<regexp>: run only the scenarios whose name matches (profiling one path). */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
 /** BENCH_PROFILE=<dir>: run the service under `node --cpu-prof`, the profile written there on exit. */
@@ -95,26 +95,12 @@ async function main(): Promise<void> {
     { name: 'login (password hashing bound)', ours: { url: `${base}/auth/token/login/`, ...post }, bare: { url: `${bareBase}/login`, ...post } },
   ];
 
-  const rows: Record<string, unknown>[] = [];
+  const rows: Record<string, string | number>[] = [];
   for (const s of scenarios) {
     if (ONLY && !ONLY.test(s.name)) continue;
     const a = await load(s.ours, ours.pid as number);
     const b = SKIP_CEILING ? a : await load(s.bare, (s.barePid ?? bare.pid) as number);
-    rows.push({
-      scenario: s.name,
-      ours_rps: Math.round(a.requests.average),
-      ours_p50_ms: a.latency.p50,
-      ours_p99_ms: a.latency.p99,
-      ours_non2xx: a.non2xx,
-      ours_cpu_us_per_request: a.cpuUsPerRequest,
-      bare_rps: Math.round(b.requests.average),
-      bare_p50_ms: b.latency.p50,
-      bare_p99_ms: b.latency.p99,
-      bare_cpu_us_per_request: b.cpuUsPerRequest,
-      ratio: Math.round((a.requests.average / b.requests.average) * 100) / 100,
-      ours_rss_mb: rssMb(ours.pid as number),
-    });
-    console.error(`${s.name}: ${Math.round(a.requests.average)} vs ${Math.round(b.requests.average)} req/s; CPU ${a.cpuUsPerRequest} vs ${b.cpuUsPerRequest} µs/request`);
+    rows.push({ ...row(s.name, a, b), ours_rss_mb: rssMb(ours.pid as number) });
   }
   const rss = rssMb(ours.pid as number);
   const exited = new Promise((resolve) => ours.once('exit', resolve));
@@ -128,12 +114,7 @@ async function main(): Promise<void> {
   const md = [
     `Measured ${result.date.slice(0, 10)} on ${machine}; ${CONNECTIONS} connections, ${SECONDS} s per run, the service and the ceiling loaded one after the other in the same run.`,
     '',
-    '| scenario | ours req/s | p50 / p99 ms | CPU µs/req | ceiling req/s | p50 / p99 ms | CPU µs/req | ratio |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...rows.map(
-      (r) =>
-        `| ${r.scenario} | ${r.ours_rps} | ${r.ours_p50_ms} / ${r.ours_p99_ms} | ${r.ours_cpu_us_per_request} | ${r.bare_rps} | ${r.bare_p50_ms} / ${r.bare_p99_ms} | ${r.bare_cpu_us_per_request} | ${r.ratio} |`,
-    ),
+    ...table(rows),
     '',
     `Service RSS after the run: ${rss} MB. Start-up to first answer: ${startupMs} ms.`,
   ].join('\n');

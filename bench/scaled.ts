@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freshDatabaseUrl } from '../test/helpers/database';
-import { CONNECTIONS, ROOT, SECONDS, freePort, load, rssMb, startCommand, waitFor, type Scenario } from './lib';
+import { CONNECTIONS, ROOT, SECONDS, freePort, load, row, rssMb, startCommand, table, waitFor, type Scenario } from './lib';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -71,33 +71,19 @@ async function main(): Promise<void> {
       { name: 'GET /api/secret/ with a Token (PostgreSQL + Redis)', ours: { url: `${base}/api/secret/`, headers: { authorization: `Token ${tokenKey}` } }, bare: { url: `${bareBase}/token`, headers: { authorization: `Token ${tokenKey}` } } },
       { name: 'GET /api/secret/ with a JWT (PostgreSQL + Redis)', ours: { url: `${base}/api/secret/`, headers: { authorization: `Bearer ${access}` } }, bare: { url: `${bareBase}/jwt`, headers: { authorization: `Bearer ${access}` } } },
     ];
-    const rows: Record<string, unknown>[] = [];
+    const rows: Record<string, string | number>[] = [];
     for (const s of scenarios) {
       const a = await load(s.ours, ours.pid as number);
       const b = await load(s.bare, bare.pid as number);
       if (a.non2xx || b.non2xx) throw new Error(`${s.name}: ${a.non2xx} and ${b.non2xx} answers were not 2xx`);
-      rows.push({
-        scenario: s.name,
-        ours_rps: Math.round(a.requests.average),
-        ours_p50_ms: a.latency.p50,
-        ours_p99_ms: a.latency.p99,
-        ours_cpu_us_per_request: a.cpuUsPerRequest,
-        bare_rps: Math.round(b.requests.average),
-        bare_p50_ms: b.latency.p50,
-        bare_p99_ms: b.latency.p99,
-        bare_cpu_us_per_request: b.cpuUsPerRequest,
-        ratio: Math.round((a.requests.average / b.requests.average) * 100) / 100,
-      });
-      console.error(`${s.name}: ${Math.round(a.requests.average)} vs ${Math.round(b.requests.average)} req/s; CPU ${a.cpuUsPerRequest} vs ${b.cpuUsPerRequest} µs/request`);
+      rows.push(row(s.name, a, b));
     }
     const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
     const rss = rssMb(ours.pid as number);
     const md = [
       `Measured ${new Date().toISOString().slice(0, 10)} on ${machine}; PostgreSQL and Redis on the same machine; ${CONNECTIONS} connections, ${SECONDS} s per run, the service and the ceiling loaded one after the other in the same run.`,
       '',
-      '| scenario | ours req/s | p50 / p99 ms | CPU µs/req | ceiling req/s | p50 / p99 ms | CPU µs/req | ratio |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows.map((r) => `| ${r.scenario} | ${r.ours_rps} | ${r.ours_p50_ms} / ${r.ours_p99_ms} | ${r.ours_cpu_us_per_request} | ${r.bare_rps} | ${r.bare_p50_ms} / ${r.bare_p99_ms} | ${r.bare_cpu_us_per_request} | ${r.ratio} |`),
+      ...table(rows),
       '',
       `Service RSS after the run: ${rss} MB.`,
     ].join('\n');
