@@ -1,7 +1,7 @@
 /** Blacklisted refresh tokens, newest first (simplejwt's admin shows them). */
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Schemas } from '../../client';
-import { FormAlert, failure, problems } from './forms';
+import { FormAlert, useLoad } from './forms';
 import { authed } from './session';
 import { Loading, PageHeading, Pager, PAGE_SIZE, When } from './ui';
 
@@ -11,19 +11,12 @@ export function BlacklistPage() {
   const [page, setPage] = useState(1);
   const [rows, setRows] = useState<{ count: number; results: Blacklisted[] } | null>(null);
   const [errors, setErrors] = useState<readonly string[]>([]);
-  useEffect(() => {
-    let live = true;
-    authed((api) => api.GET('/api/admin/blacklist', { params: { query: { page: String(page), page_size: String(PAGE_SIZE) } } }))
-      .then(({ data, error, response }) => {
-        if (!live) return;
-        if (data) setRows({ count: data.count, results: data.results });
-        else setErrors(problems(error, response.status).form);
-      })
-      .catch((err) => live && setErrors(failure(err).form));
-    return () => {
-      live = false;
-    };
-  }, [page]);
+  useLoad(
+    () => authed((api) => api.GET('/api/admin/blacklist', { params: { query: { page: String(page), page_size: String(PAGE_SIZE) } } })),
+    (data) => setRows({ count: data.count, results: data.results }),
+    setErrors,
+    [page],
+  );
   return (
     <main id="main">
       <PageHeading>Blacklisted tokens</PageHeading>

@@ -4,6 +4,7 @@
  * and `{detail}` or `non_field_errors` for the rest (shown above the form, role=alert).
  */
 import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
 
 export type FieldErrors = Readonly<Record<string, readonly string[]>>;
 
@@ -147,4 +148,34 @@ export function Status({ text }: { readonly text: string }) {
       {text}
     </p>
   );
+}
+
+/**
+ * Loads with `load` when the page mounts and whenever `deps` change: the answer's data goes to
+ * `onData`, the API's messages (or the failure's) to `onErrors`. An answer that arrives after the
+ * page is gone, or after a newer load began, is dropped.
+ */
+export function useLoad<T>(
+  load: () => Promise<{ readonly data?: T; readonly error?: unknown; readonly response: Response }>,
+  onData: (data: T) => void,
+  onErrors: (messages: readonly string[]) => void,
+  deps: readonly unknown[],
+): void {
+  useEffect(() => {
+    let live = true;
+    load().then(
+      ({ data, error, response }) => {
+        if (!live) return;
+        if (data !== undefined) onData(data);
+        else onErrors(problems(error, response.status).form);
+      },
+      (err: unknown) => {
+        if (live) onErrors(failure(err).form);
+      },
+    );
+    return () => {
+      live = false;
+    };
+    // The caller names what the load depends on.
+  }, deps);
 }

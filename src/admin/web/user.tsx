@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Schemas } from '../../client';
 import { AuditTable, useAudit } from './audit';
 import { allGroups, LoadFailed, type AdminGroup, type AdminUser } from './data';
-import { Checkbox, FormAlert, NO_PROBLEMS, Status, TextField, failure, problems, type Problems } from './forms';
+import { Checkbox, FormAlert, NO_PROBLEMS, Status, TextField, failure, problems, type Problems, useLoad } from './forms';
 import { authed } from './session';
 import { Loading, PageHeading, Pager, Section, When } from './ui';
 
@@ -229,19 +229,12 @@ function Keys({ user, changes, onChange }: { readonly user: AdminUser; readonly 
   const [status, setStatus] = useState('');
   const freshRef = useRef<HTMLInputElement>(null);
 
-  useEffect(() => {
-    let live = true;
-    authed((api) => api.GET('/api/admin/users/{id}/tokens', { params: { path: { id: user.id } } }))
-      .then(({ data, error, response }) => {
-        if (!live) return;
-        if (data) setKeys(data);
-        else setErrors(problems(error, response.status).form);
-      })
-      .catch((err) => live && setErrors(failure(err).form));
-    return () => {
-      live = false;
-    };
-  }, [user.id, changes]);
+  useLoad(
+    () => authed((api) => api.GET('/api/admin/users/{id}/tokens', { params: { path: { id: user.id } } })),
+    setKeys,
+    setErrors,
+    [user.id, changes],
+  );
 
   useEffect(() => {
     if (fresh) freshRef.current?.select();
@@ -340,19 +333,12 @@ function RefreshTokens({ user, changes, onChange }: { readonly user: AdminUser; 
   const [tokens, setTokens] = useState<AdminRefreshToken[] | null>(null);
   const [errors, setErrors] = useState<readonly string[]>([]);
 
-  useEffect(() => {
-    let live = true;
-    authed((api) => api.GET('/api/admin/users/{id}/refresh-tokens', { params: { path: { id: user.id } } }))
-      .then(({ data, error, response }) => {
-        if (!live) return;
-        if (data) setTokens(data);
-        else setErrors(problems(error, response.status).form);
-      })
-      .catch((err) => live && setErrors(failure(err).form));
-    return () => {
-      live = false;
-    };
-  }, [user.id, changes]);
+  useLoad(
+    () => authed((api) => api.GET('/api/admin/users/{id}/refresh-tokens', { params: { path: { id: user.id } } })),
+    setTokens,
+    setErrors,
+    [user.id, changes],
+  );
 
   const blacklist = async (t: AdminRefreshToken) => {
     try {
