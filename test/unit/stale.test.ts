@@ -5,15 +5,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { staleBuild } from '../../src/stale';
 
-test('staleBuild names the first source newer than its compiled file, a source never compiled, or a spec newer than the build', () => {
+/** A scratch project folder, its dist/, a time an hour ago, and a way to write an empty file dated `at` (seconds). */
+function scratchProject() {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stale-'));
-  const dist = path.join(root, 'dist');
-  const t0 = Date.now() / 1000 - 3600;
   const write = (file: string, at: number) => {
     fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
     fs.writeFileSync(path.join(root, file), '');
     fs.utimesSync(path.join(root, file), at, at);
   };
+  return { root, dist: path.join(root, 'dist'), t0: Date.now() / 1000 - 3600, write };
+}
+
+test('staleBuild names the first source newer than its compiled file, a source never compiled, or a spec newer than the build', () => {
+  const { root, dist, t0, write } = scratchProject();
   try {
     for (const f of ['src/a.ts', 'src/sub/b.ts', 'src/types.d.ts', 'generated/openapi.ts', 'openapi.yaml']) write(f, t0);
     for (const f of ['dist/src/a.js', 'dist/src/sub/b.js', 'dist/generated/openapi.js']) write(f, t0 + 10);
@@ -38,14 +42,7 @@ test('staleBuild names the first source newer than its compiled file, a source n
 });
 
 test('staleBuild compares the admin console sources (src/admin/web) with their bundle, dist/admin/app.js, when there is one', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'stale-'));
-  const dist = path.join(root, 'dist');
-  const t0 = Date.now() / 1000 - 3600;
-  const write = (file: string, at: number) => {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), '');
-    fs.utimesSync(path.join(root, file), at, at);
-  };
+  const { root, dist, t0, write } = scratchProject();
   try {
     for (const f of ['src/a.ts', 'src/admin/serve.ts', 'src/admin/web/session.ts', 'src/admin/web/app.tsx', 'src/admin/web/app.css']) write(f, t0);
     for (const f of ['dist/src/a.js', 'dist/src/admin/serve.js']) write(f, t0 + 10);
