@@ -71,6 +71,21 @@ async function giveBack(points: readonly Point[]): Promise<void> {
   await Promise.allSettled(points.filter((p) => now < p.endsAt).map((p) => p.limiter.reward(p.key)));
 }
 
+/** The points a take holds, whatever each window decided. */
+function pointsOf(takings: readonly Taking[]): Point[] {
+  return takings.flatMap((t) => ('point' in t ? [t.point] : []));
+}
+
+/** The first store error of a take, if any. */
+function failureOf(takings: readonly Taking[]): { readonly error: unknown } | undefined {
+  return takings.find((t): t is { readonly error: unknown } => 'error' in t);
+}
+
+/** The counts of a take that had no store error. */
+function countsOf(takings: readonly Taking[]): Count[] {
+  return takings.map((t) => (t as { readonly count: Count }).count);
+}
+
 /** A store error (not a rate refusal): it only gets here in fail-closed mode, because fail-open falls back to memory. */
 function storeFailure(cause: unknown): ServiceUnavailable {
   return new ServiceUnavailable(undefined, undefined, { cause });
@@ -286,17 +301,24 @@ export type LoginDecision =
 
 /**
  * Guards against password guessing on every operation that checks a password (#14). Each check
- * first takes one point from every window of the client address (scope `login`, every username)
- * and of the username (scope `login_username`, every address); only then does the hash run.
- * A check that finds a window without room is refused at once, and the points it took from the
- * other windows are given back: a refused check costs nothing, not even a hash. A right password
- * gives its points back (Reservation.giveBack); a wrong one keeps them.
+ * first takes one point from every window of the client address (scope `login`, every username),
+ * then, if the address had room, from every window of the username (scope `login_username`, every
+ * address); only then does the hash run. A check that finds a window without room is refused at
+ * once, and the points it took are given back: a refused check costs nothing, not even a hash.
+ * A right password gives its points back (Reservation.giveBack); a wrong one keeps them.
  *
  * Each window counts with one atomic increment (a synchronous one in memory, one Lua script in
  * Redis), so however many checks run at once, in one process or in several sharing Redis, no
- * window admits more than its points: a check holds its point while it hashes. Taking from
- * several windows is not one transaction, so under a race a check may be refused by a point
- * that another refused check is about to give back: it may refuse too much, never too little.
+ * window admits more than its points: a check holds its point while it hashes.
+ *
+ * The address is asked first, and the username only when the address had room, so the checks a
+ * burst from one address has no room for never touch the username's count, not even for the
+ * moment before they are given back: they cannot make the owner's own login, from elsewhere at
+ * the same moment, look like one too many, nor make one of the burst's own first checks find the
+ * username full and give its address point back (which would leave that address less than full).
+ * Taking from two keys is still not one transaction: a check refused by a full username gives its
+ * address point back, and under a race it may be refused by a point another refused check is about
+ * to give back. So it may refuse too much, never too little.
  *
  * The address's windows are the tighter ones (20/minute against 30/minute as shipped), so a burst
  * from one address stops there and never locks the owner out elsewhere; a burst spread over many
@@ -310,31 +332,44 @@ export class LoginGuard {
   ) {}
 
   /**
-   * Takes the check's point from every window of both keys, or refuses with the longest wait and
-   * takes nothing. Rejects with ServiceUnavailable when the store fails in fail-closed mode
+   * Takes the check's point from every window of the address, then of the username, or refuses
+   * with the longest wait and keeps nothing. Rejects with ServiceUnavailable when the store fails in fail-closed mode
    * (giving back whatever it took).
    */
   async reserve(ip: string, username: string): Promise<LoginDecision> {
-    const [address, name] = await Promise.all([this.byAddress.take(ipKey(ip)), this.byUsername.take(usernameKey(username))]);
-    const takings = [...address, ...name];
-    const points = takings.flatMap((t) => ('point' in t ? [t.point] : []));
-    const failure = takings.find((t) => 'error' in t);
-    if (failure && 'error' in failure) {
-      await giveBack(points);
-      throw storeFailure(failure.error);
+    const address = await this.byAddress.take(ipKey(ip));
+    const held = pointsOf(address);
+    const failed = failureOf(address);
+    if (failed) {
+      await giveBack(held);
+      throw storeFailure(failed.error);
     }
-    const countsOf = (ts: Taking[]) => ts.map((t) => (t as { count: Count }).count);
-    const [byAddress, byName] = [countsOf(address), countsOf(name)];
-    const refused = [...byAddress, ...byName].some((c) => c.full);
-    const decisions = refused
-      ? [this.byAddress.decide(this.byAddress.givenBack(byAddress)), this.byUsername.decide(this.byUsername.givenBack(byName))]
-      : [this.byAddress.decide(byAddress), this.byUsername.decide(byName)];
-    const headers = mergeHeaders(decisions);
-    if (!refused) return { allowed: true, reservation: new Reservation(points), headers };
-    await giveBack(points);
+    const byAddress = countsOf(address);
+    if (byAddress.some((c) => c.full)) {
+      // Refused by the address: the username's windows are read, for the headers, but not counted.
+      const [, byName] = await Promise.all([giveBack(held), this.byUsername.peek(usernameKey(username))]);
+      const scopes = byName.some((c) => c.full) ? [LOGIN_SCOPE, LOGIN_USERNAME] : [LOGIN_SCOPE];
+      return this.refusal(scopes, this.byAddress.decide(this.byAddress.givenBack(byAddress)), this.byUsername.decide(byName));
+    }
+    const name = await this.byUsername.take(usernameKey(username));
+    const points = [...held, ...pointsOf(name)];
+    const failedName = failureOf(name);
+    if (failedName) {
+      await giveBack(points);
+      throw storeFailure(failedName.error);
+    }
+    const byName = countsOf(name);
+    if (byName.some((c) => c.full)) {
+      await giveBack(points);
+      return this.refusal([LOGIN_USERNAME], this.byAddress.decide(this.byAddress.givenBack(byAddress)), this.byUsername.decide(this.byUsername.givenBack(byName)));
+    }
+    return { allowed: true, reservation: new Reservation(points), headers: mergeHeaders([this.byAddress.decide(byAddress), this.byUsername.decide(byName)]) };
+  }
+
+  /** A refused check's decision, waiting for the longest of the full windows. */
+  private refusal(scopes: readonly string[], ...decisions: ThrottleDecision[]): LoginDecision {
     const waits = decisions.flatMap((d) => (d.allowed || d.waitSeconds === null ? [] : [d.waitSeconds]));
-    const scopes = [byAddress.some((c) => c.full) ? LOGIN_SCOPE : null, byName.some((c) => c.full) ? LOGIN_USERNAME : null].filter((s): s is string => s !== null);
-    return { allowed: false, waitSeconds: waits.length > 0 ? Math.max(...waits) : null, headers, scopes };
+    return { allowed: false, waitSeconds: waits.length > 0 ? Math.max(...waits) : null, headers: mergeHeaders(decisions), scopes };
   }
 
   /**

@@ -312,6 +312,24 @@ describe('login', () => {
     assert.equal(await allowedOf(Array.from({ length: 100 }, (_, i) => spread.reserve(`10.0.1.${i}`, 'alice'))), 30, 'from 100 addresses, the username binds');
   });
 
+  test("a burst refused by its full address never counts against the username: the owner's simultaneous logins from elsewhere all pass", async () => {
+    const guard = guardOf({ login: ['20/minute'], login_username: ['30/minute'] });
+    assert.equal(await allowedOf(Array.from({ length: 20 }, () => guard.reserve('10.0.0.1', 'someone'))), 20);
+    const burst = Array.from({ length: 40 }, () => guard.reserve('10.0.0.1', 'alice'));
+    const owner = Array.from({ length: 30 }, (_, i) => guard.reserve(`10.0.2.${i}`, 'alice'));
+    assert.equal(await allowedOf(burst), 0, 'the full address refuses every guess');
+    assert.equal(await allowedOf(owner), 30, "the username's 30 points are all the owner's");
+  });
+
+  test('a burst whose first checks find the username full leaves its address exactly as full as the checks it made', async () => {
+    const guard = guardOf({ login: ['20/minute'], login_username: ['30/minute'] });
+    assert.equal(await allowedOf(Array.from({ length: 25 }, (_, i) => guard.reserve(`10.0.3.${i}`, 'alice'))), 25);
+    const decisions = await Promise.all(Array.from({ length: 60 }, () => guard.reserve('10.0.0.1', 'alice')));
+    const checked = decisions.filter((d) => d.allowed).length;
+    assert.equal(checked, 5, 'the username had 5 points left');
+    assert.equal(await allowedOf(Array.from({ length: 30 }, (_, i) => guard.reserve('10.0.0.1', `user${i}`))), 15, 'the address has 20 - 5 left');
+  });
+
   test('a point whose window ended meanwhile is not given back: the next window gets no extra point', async (t) => {
     stopTime(t);
     const guard = guardOf({ login: ['2/second'], login_username: ['10/second'] });
