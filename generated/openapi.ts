@@ -1232,7 +1232,10 @@ export interface components {
         AdminBlacklisted: {
             blacklisted_at: components["schemas"]["IsoTime"];
             expires_at: components["schemas"]["IsoTime"];
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             jti: string;
             /** Format: int32 */
@@ -1249,7 +1252,10 @@ export interface components {
             results: components["schemas"]["AdminBlacklisted"][];
         };
         AdminGroup: {
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             /** Format: int32 */
             member_count: number;
@@ -1287,7 +1293,10 @@ export interface components {
         };
         AdminKey: {
             created: components["schemas"]["IsoTime"];
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             /** Format: date-time */
             last_used: string | null;
@@ -1296,7 +1305,10 @@ export interface components {
         };
         AdminKeyCreated: {
             created: components["schemas"]["IsoTime"];
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             key: components["schemas"]["TokenKey"];
             /**
@@ -1312,7 +1324,10 @@ export interface components {
             expires_at: components["schemas"]["IsoTime"];
             /** @description The jti of the first token of its rotation chain: reusing a rotated token revokes the whole family. */
             family: string;
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             jti: string;
         };
@@ -1321,11 +1336,15 @@ export interface components {
         };
         AdminUser: {
             date_joined: components["schemas"]["IsoTime"];
+            /** Email address */
             email: string;
             first_name: string;
             /** @description The names of the user's groups, sorted. */
             groups: string[];
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             is_active: boolean;
             is_staff: boolean;
@@ -1336,7 +1355,10 @@ export interface components {
             username: string;
         };
         AdminUserCreateInput: {
-            /** Format: email-or-blank */
+            /**
+             * Email address
+             * Format: email-or-blank
+             */
             email?: string;
             first_name?: string;
             is_active?: boolean;
@@ -1359,13 +1381,20 @@ export interface components {
             results: components["schemas"]["AdminUser"][];
         };
         AdminUserSummary: {
+            /** Email address */
             email: string;
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             username: string;
         };
         AdminUserUpdateInput: {
-            /** Format: email-or-blank */
+            /**
+             * Email address
+             * Format: email-or-blank
+             */
             email?: string;
             first_name?: string;
             is_active?: boolean;
@@ -1432,7 +1461,10 @@ export interface components {
             address: string | null;
             at: components["schemas"]["IsoTime"];
             detail: components["schemas"]["AuditDetail"];
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             kind: components["schemas"]["AuditKind"];
             /**
@@ -1511,8 +1543,12 @@ export interface components {
             type: "field" | "boolean" | "string" | "email" | "integer" | "float" | "decimal" | "choice" | "list" | "nested object";
         };
         GroupMember: {
+            /** Email address */
             email: string;
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             username: string;
         };
@@ -1529,7 +1565,10 @@ export interface components {
         /** @example eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2lnbmF0dXJl */
         Jwt: string;
         MenuItem: {
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             readonly id: number;
             /** Format: int32 */
             inventory: number;
@@ -1608,17 +1647,25 @@ export interface components {
             uid: string;
         };
         User: {
+            /** Email address */
             email: string;
             username: string;
         };
         UserCreated: {
+            /** Email address */
             email: string;
-            /** Format: int32 */
+            /**
+             * ID
+             * Format: int32
+             */
             id: number;
             username: string;
         };
         UserCreateInput: {
-            /** Format: email-or-blank */
+            /**
+             * Email address
+             * Format: email-or-blank
+             */
             email?: string;
             password: components["schemas"]["Password"];
             re_password?: string;
@@ -1634,7 +1681,10 @@ export interface components {
         };
         /** @description A `username` sent here is ignored, as djoser does; use set_username. */
         UserUpdateInput: {
-            /** Format: email-or-blank */
+            /**
+             * Email address
+             * Format: email-or-blank
+             */
             email?: string;
         };
         VerifyInput: {

@@ -27,7 +27,7 @@ const help = (schema: string) => spec.document.components.schemas[schema].descri
 
 /** DRF's get_field_info for the menu item's fields, as the serializer lists them. */
 const MENU_ITEM_FIELDS = {
-  id: { type: 'integer', required: false, read_only: true, label: 'Id' },
+  id: { type: 'integer', required: false, read_only: true, label: 'ID' },
   title: { type: 'string', required: true, read_only: false, label: 'Title', help_text: help('TitleInput'), max_length: 255 },
   price: { type: 'decimal', required: true, read_only: false, label: 'Price', help_text: help('PriceInput'), min_value: 0, max_digits: 6, decimal_places: 2 },
   inventory: { type: 'integer', required: true, read_only: false, label: 'Inventory', help_text: help('InventoryInput'), min_value: 0, max_value: 32767 },
@@ -98,7 +98,7 @@ test('OPTIONS runs the gate of its operation: 401 without credentials where they
 test("OPTIONS on a user: actions.PUT for themself (the email field) and for an admin, none for another user; registration's POST for anyone", async () => {
   const self = await server.request('OPTIONS', '/auth/users/user/', cast.user.token);
   assertMetadata(self, 'User Instance', 'GET, PUT, PATCH, DELETE, HEAD, OPTIONS');
-  assert.deepEqual(self.body.actions, { PUT: { email: { type: 'email', required: false, read_only: false, label: 'Email', max_length: 254 } } });
+  assert.deepEqual(self.body.actions, { PUT: { email: { type: 'email', required: false, read_only: false, label: 'Email address', max_length: 254 } } });
   const admin = await server.request('OPTIONS', '/auth/users/user/', cast.admin.token);
   assert.deepEqual(Object.keys(admin.body.actions), ['PUT']);
   const other = await server.request('OPTIONS', '/auth/users/user/', cast.manager.token);
@@ -112,6 +112,8 @@ test("OPTIONS on a user: actions.PUT for themself (the email field) and for an a
     { ...register.body.actions.POST.username, help_text: undefined },
     { type: 'string', required: true, read_only: false, label: 'Username', help_text: undefined, max_length: 150 },
   );
+  // The User model's field names the address 'email address', as Django's admin and DRF label it.
+  assert.equal(register.body.actions.POST.email.label, 'Email address');
 });
 
 test('405 is still the answer for a method a path does not have, with OPTIONS now 200 on every path of the spec', async () => {
