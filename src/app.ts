@@ -103,6 +103,18 @@ export function loggablePath(path: string): string {
 }
 
 /**
+ * The request ids of the proxies that set one: a UUID (Envoy, Heroku, most tracers) or 32 hex
+ * digits (nginx's $request_id). Nothing else is taken: an id is logged, and a DRF key (40 hex
+ * digits), a JWT or a reset token never has these shapes.
+ */
+const INCOMING_REQUEST_ID = /^(?:[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}|[0-9A-Fa-f]{32})$/;
+
+/** The request's id: the X-Request-Id a proxy in front gave it, when it has one of those shapes; else a fresh UUID. */
+function requestId(incoming: string | undefined): string {
+  return incoming !== undefined && INCOMING_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+}
+
+/**
  * The error boundary: every error becomes DRF's JSON; unexpected ones are logged with a stack.
  * Once the app drains, answers also tell the client to close the connection (the headers are
  * written after this returns, so requests already in flight get it too).
@@ -111,7 +123,7 @@ function recover(api: Api, log: Logger, metrics: Metrics | null, draining: { rea
   return async function recover(ctx: Context, next: Next): Promise<void> {
     const logging = log.isLevelEnabled('info');
     const started = logging || metrics ? process.hrtime.bigint() : 0n;
-    const id = crypto.randomUUID();
+    const id = requestId(ctx.req.headers['x-request-id'] as string | undefined);
     ctx.res.setHeader('X-Request-Id', id);
     try {
       await next();

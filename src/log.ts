@@ -1,6 +1,6 @@
 /**
  * Structured JSON logs (pino). A request's line (src/app.ts) carries the request id sent back
- * in X-Request-Id, the method, the operationId and route template (an unmatched request: its
+ * in X-Request-Id (a proxy's own, when it sent a UUID or 32 hex digits), the method, the operationId and route template (an unmatched request: its
  * path, never the query string), the status, the time, the user id and the client address as
  * the throttles count it: never a header, a body, a password, a token or a key.
  *

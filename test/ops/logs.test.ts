@@ -136,4 +136,33 @@ describe('the request log line', () => {
       await server.stop();
     }
   });
+
+  test("takes the X-Request-Id a proxy in front set (a UUID or nginx's 32 hex digits), and nothing shaped like a secret", async () => {
+    const dir = tempDir('logs-ids');
+    const port = await freePort();
+    const server = runSource('main', { DATA_DIR: dir, PORT: String(port) }, dir);
+    const base = `http://127.0.0.1:${port}`;
+    const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    try {
+      await waitForHttp(`${base}/healthz`, server);
+      const sent = async (id: string) => (await fetch(`${base}/api/menu-items`, { headers: { 'x-request-id': id } })).headers.get('x-request-id') as string;
+      const envoy = 'F3C1A3A2-51D1-4E1D-9C59-1A43B2C9D0E1';
+      const nginx = '6a4b0c2f9e8d7c6b5a4f3e2d1c0b9a88';
+      assert.equal(await sent(envoy), envoy);
+      assert.equal(await sent(nginx), nginx);
+      const key = '0123456789abcdef0123456789abcdef01234567'; // a DRF key's shape
+      const refused = [key, 'eyJhbGciOiJIUzI1NiJ9.e30.sig', '"},"level":60,"msg":"forged', 'x'.repeat(300), ''];
+      const fresh = await Promise.all(refused.map(sent));
+      for (const id of fresh) assert.match(id, uuidShape);
+      assert.equal(new Set(fresh).size, refused.length, 'each refused id is replaced by a fresh one');
+
+      await server.waitForLine(new RegExp(`"reqId":"${nginx}"`));
+      for (const id of fresh) await server.waitForLine(new RegExp(`"reqId":"${id}"`));
+      const lines = jsonLines(server.stdout, 'stdout');
+      assert.equal(lines.find((l) => l.reqId === envoy)?.operation, 'menuItemsList');
+      assert.ok(!server.stdout.join('\n').includes(key), 'an id shaped like a key is never logged');
+    } finally {
+      await server.stop();
+    }
+  });
 });
