@@ -1236,7 +1236,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             jti: string;
             /** Format: int32 */
             user_id: number | null;
@@ -1256,7 +1256,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             /** Format: int32 */
             member_count: number;
             name: string;
@@ -1297,7 +1297,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             /** Format: date-time */
             last_used: string | null;
             /** @description The key's first 8 characters, kept at creation (null for keys made before); not enough to use it. */
@@ -1309,7 +1309,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             key: components["schemas"]["TokenKey"];
             /**
              * Format: date-time
@@ -1328,7 +1328,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             jti: string;
         };
         AdminSetPasswordInput: {
@@ -1345,7 +1345,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             is_active: boolean;
             is_staff: boolean;
             is_superuser: boolean;
@@ -1387,7 +1387,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             username: string;
         };
         AdminUserUpdateInput: {
@@ -1465,7 +1465,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             kind: components["schemas"]["AuditKind"];
             /**
              * Format: int32
@@ -1549,7 +1549,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             username: string;
         };
         /**
@@ -1658,7 +1658,7 @@ export interface components {
              * ID
              * Format: int32
              */
-            id: number;
+            readonly id: number;
             username: string;
         };
         UserCreateInput: {

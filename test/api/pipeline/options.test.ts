@@ -107,7 +107,8 @@ test("OPTIONS on a user: actions.PUT for themself (the email field) and for an a
 
   const register = await server.request('OPTIONS', '/auth/users/');
   assertMetadata(register, 'User List', 'GET, POST, HEAD, OPTIONS');
-  assert.deepEqual(Object.keys(register.body.actions.POST), ['email', 'username', 'password', 're_password']);
+  assert.deepEqual(Object.keys(register.body.actions.POST), ['email', 'username', 'id', 'password', 're_password']);
+  assert.deepEqual(register.body.actions.POST.id, { type: 'integer', required: false, read_only: true, label: 'ID' });
   assert.deepEqual(
     { ...register.body.actions.POST.username, help_text: undefined },
     { type: 'string', required: true, read_only: false, label: 'Username', help_text: undefined, max_length: 150 },
