@@ -1,7 +1,7 @@
 /**
  * The management commands' lookups by name, exact as Django's get_by_natural_key, raising the
  * commands' error when there is none. Everything else a command does to users, groups and
- * keys goes through the services the API uses (src/services.ts), so the two cannot drift.
+ * keys goes through the services the API uses (src/services/index.ts), so the two cannot drift.
  */
 import type { GroupRow, UserRow } from '../data/db';
 import type { Services } from '../services';

@@ -12,7 +12,7 @@ import type { UserChanges } from '../data/users';
 import { Throttled } from '../errors';
 import { fakeVerify, hashPassword, verifyPassword, type VerifyResult } from '../passwords/hashers';
 import type { LoginGuard, Reservation } from '../policies/throttling';
-import type { Services } from '../services';
+import type { Services } from './index';
 
 export interface CredentialCheck {
   readonly services: Services;

@@ -14,7 +14,7 @@ import { UsernameTaken } from '../data/users';
 import { encodeUid, makeToken, type TokenPurpose } from '../passwords/tokens';
 import type { Settings } from '../settings';
 import type { JwtService } from '../tokens/tokens';
-import type { Services } from '../services';
+import type { Services } from './index';
 import type { TokenKeys } from './accounts';
 import type { AuditEvent, AuditLog } from './audit';
 import type { Message } from './mail';

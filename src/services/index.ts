@@ -3,24 +3,24 @@
  * commands work with, built in one place (#16): the database (opened through src/data and
  * migrated), the spec's groups, Redis when configured, the throttles, the JWT backend and
  * service, the DRF keys, the mailer and the account services. Handlers and policies receive
- * them by constructor or through their Call. (src/services/ holds the account services
- * themselves; this file assembles them.)
+ * them by constructor or through their Call. (The other files of src/services/ are the account
+ * services themselves; this one assembles them.)
  */
 import type { Redis } from 'ioredis';
-import { systemClock, type Clock } from './clock';
-import { openDatabase, type Database } from './data/db';
-import { ImproperlyConfigured } from './errors';
-import { createLogger, type Logger } from './log';
-import { ThrottleRegistry } from './policies/throttling';
-import { TokenKeys } from './services/accounts';
-import { AdminActions } from './services/admin';
-import { AuditLog } from './services/audit';
-import { createMailer, type Mailer } from './services/mail';
-import { Accounts } from './services/users';
-import { maskPassword, type Settings } from './settings';
-import { loadSpec, type Spec } from './spec';
-import { TokenBackend } from './tokens/backend';
-import { JwtService } from './tokens/tokens';
+import { systemClock, type Clock } from '../clock';
+import { openDatabase, type Database } from '../data/db';
+import { ImproperlyConfigured } from '../errors';
+import { createLogger, type Logger } from '../log';
+import { ThrottleRegistry } from '../policies/throttling';
+import { TokenKeys } from './accounts';
+import { AdminActions } from './admin';
+import { AuditLog } from './audit';
+import { createMailer, type Mailer } from './mail';
+import { Accounts } from './users';
+import { maskPassword, type Settings } from '../settings';
+import { loadSpec, type Spec } from '../spec';
+import { TokenBackend } from '../tokens/backend';
+import { JwtService } from '../tokens/tokens';
 
 export interface Services {
   readonly settings: Settings;
