@@ -53,6 +53,8 @@ export interface Settings {
   readonly logLevel: string;
   readonly mail: {
     readonly dir: string;
+    /** MAIL_DIR was set: mail is written there even when EMAIL_URL sends it too. */
+    readonly keepFiles: boolean;
     readonly url: string | null;
     readonly from: string;
     readonly siteUrl: string;
@@ -234,6 +236,7 @@ export function loadSettings(env: Env = process.env): Settings {
     logLevel: checkLogLevel(get('LOG_LEVEL')),
     mail: Object.freeze({
       dir: path.resolve(get('MAIL_DIR') || path.join(dataDir, 'mail')),
+      keepFiles: get('MAIL_DIR') !== '',
       url: optional('EMAIL_URL'),
       from: get('DEFAULT_FROM_EMAIL'),
       siteUrl: get('SITE_URL').replace(/\/+$/, ''),

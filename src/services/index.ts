@@ -101,7 +101,7 @@ export async function createServices(settings: Settings, options: ServicesOption
       declaredGroups: spec.groups,
       throttles,
       redis,
-      mailer: createMailer({ dir: settings.mail.dir, url: settings.mail.url, from: settings.mail.from, keepFiles: Boolean(process.env.MAIL_DIR) }, log),
+      mailer: createMailer({ dir: settings.mail.dir, url: settings.mail.url, from: settings.mail.from, keepFiles: settings.mail.keepFiles }, log),
       close,
     };
   } catch (err) {
