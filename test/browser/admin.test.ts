@@ -310,6 +310,40 @@ test('a non-staff user is refused with one sentence, and nothing else', async ()
   }
 });
 
+test('a staff user demoted while signed in gets the refusal at their next step, not a 403 in each panel', async () => {
+  const id = await server.createUser({ username: 'demoted', email: 'demoted@example.com', isStaff: true });
+  const bossId = await server.createUser({ username: 'boss', email: 'boss@example.com', isStaff: true, isSuperuser: true });
+  await withPage(1280, 'demoted', async ({ page }) => {
+    await page.goto(`${server.url}/admin`);
+    await signIn(page, 'demoted');
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    const boss = await server.jwtFor('boss');
+    assert.equal((await server.request('PATCH', `/api/admin/users/${id}`, { jwt: boss.access, json: { is_staff: false } })).status, 200);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByText(REFUSED).waitFor();
+    assert.equal((await page.locator('body').innerText()).trim(), REFUSED);
+    await check(page, 'demoted');
+    // Signed out as well: a reload asks for a sign-in.
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+  });
+  // A 403 that is a rule, not a demotion, leaves a staff user in: the page shows the API's message.
+  await withPage(1280, 'rule', async ({ page }) => {
+    await page.goto(`${server.url}/admin`);
+    await signIn(page, 'staffer');
+    await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    await page.goto(`${server.url}/admin#/users/${bossId}`);
+    await page.getByRole('heading', { name: 'boss', level: 1 }).waitFor();
+    await page.getByLabel('Active', { exact: true }).uncheck();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'Only a superuser' }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Groups', exact: true }).click();
+    await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
+    assert.equal(await page.getByText(REFUSED).count(), 0);
+  });
+});
+
 test('at 390 px, signed in with the keyboard alone, every page is accessible and readable', async () => {
   await withPage(390, 'tour', async ({ page }) => {
     await page.goto(`${server.url}/admin`);

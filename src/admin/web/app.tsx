@@ -1,6 +1,7 @@
 /**
  * The console: restores the session from the refresh cookie, asks for a sign-in otherwise,
- * refuses non-staff accounts, and shows the page the hash names.
+ * refuses non-staff accounts (and an account demoted while signed in), and shows the page the
+ * hash names.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { AuditPage } from './audit';
@@ -8,7 +9,7 @@ import { BlacklistPage } from './blacklist';
 import { GroupPage, GroupsPage } from './groups';
 import { MenuPage } from './menu';
 import { useRoute, type Route } from './router';
-import { authed, onSessionEnded, refresh, signOut } from './session';
+import { onRefused, onSessionEnded, refresh, signOut, staffCheck } from './session';
 import { SignIn } from './signin';
 import { UserPage } from './user';
 import { UsersPage } from './users';
@@ -21,14 +22,17 @@ export function App() {
   const [state, setState] = useState<State>('starting');
   const [notice, setNotice] = useState('');
 
-  /** Staff only: the admin API answers 403 to anyone else, who is signed out again (the refresh blacklisted). */
+  /** Anyone but staff is refused and signed out again (the refresh blacklisted). */
+  const refuse = async () => {
+    await signOut().catch(() => undefined);
+    setState('refused');
+  };
+
+  /** Staff only: the admin API answers 403 to anyone else. */
   const admit = async () => {
     try {
-      const { response } = await authed((api) => api.GET('/api/admin/users', { params: { query: { page_size: '1' } } }));
-      if (response.status === 403) {
-        await signOut().catch(() => undefined);
-        setState('refused');
-      } else setState('in');
+      if (await staffCheck()) setState('in');
+      else await refuse();
     } catch {
       setState('signed-out');
     }
@@ -36,10 +40,16 @@ export function App() {
 
   useEffect(() => {
     refresh().then((ok) => (ok ? admit() : setState('signed-out')));
-    return onSessionEnded(() => {
+    const offEnded = onSessionEnded(() => {
       setNotice('Your session has ended: sign in again.');
       setState('signed-out');
     });
+    // Demoted while signed in: an admin call's 403, confirmed by the staff check.
+    const offRefused = onRefused(() => void refuse());
+    return () => {
+      offEnded();
+      offRefused();
+    };
   }, []);
 
   switch (state) {

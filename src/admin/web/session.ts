@@ -82,15 +82,62 @@ export function onSessionEnded(listener: Listener): () => void {
   return () => ended.delete(listener);
 }
 
-/** Runs `call` with the signed-in client; after a 401, refreshes the access token once and runs it again. */
-export async function authed<R extends { readonly response: Response }>(call: (api: LittleLemonClient) => Promise<R>): Promise<R> {
+const refusedListeners = new Set<Listener>();
+/** Called when the signed-in account turns out to be staff no longer (demoted while signed in). */
+export function onRefused(listener: Listener): () => void {
+  refusedListeners.add(listener);
+  return () => refusedListeners.delete(listener);
+}
+
+/** Whether the signed-in account may use the admin: the admin API answers 403 to anyone but staff. */
+export async function staffCheck(): Promise<boolean> {
+  const { response } = await authed((api) => api.GET('/api/admin/users', { params: { query: { page_size: '1' } } }), false);
+  return response.status !== 403;
+}
+
+let rechecking: Promise<void> | null = null;
+/**
+ * An admin call was refused (403): a rule (only a superuser may change a superuser), or the
+ * account is no longer staff. The staff check tells which; in the second case the app shows
+ * its refusal instead of a 403 in every panel. One check at a time, however many calls failed.
+ */
+function recheckStaff(): void {
+  rechecking ??= staffCheck()
+    .then((staff) => {
+      if (!staff) for (const listener of refusedListeners) listener();
+    })
+    .catch(() => undefined)
+    .finally(() => {
+      rechecking = null;
+    });
+}
+
+/** Whether a response came from the admin API (where 403 can mean the account is not staff). */
+function fromAdminApi(response: Response): boolean {
+  try {
+    return new URL(response.url).pathname.startsWith('/api/admin/');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `call` with the signed-in client; after a 401, refreshes the access token once and runs
+ * it again. An admin call refused with 403 has the account's staff status checked again
+ * (unless `recheck` is false: the staff check's own call).
+ */
+export async function authed<R extends { readonly response: Response }>(call: (api: LittleLemonClient) => Promise<R>, recheck = true): Promise<R> {
+  const answered = (result: R): R => {
+    if (recheck && result.response.status === 403 && fromAdminApi(result.response)) recheckStaff();
+    return result;
+  };
   if (client) {
     const first = await call(client);
-    if (first.response.status !== 401) return first;
+    if (first.response.status !== 401) return answered(first);
   }
   if ((await refresh()) && client) {
     const second = await call(client);
-    if (second.response.status !== 401) return second;
+    if (second.response.status !== 401) return answered(second);
   }
   setAccess(null);
   for (const listener of ended) listener();
