@@ -147,8 +147,11 @@ test('/admin is served under its CSP, with no inline script or style', async () 
 
 test('a staff user finds luigi, puts him in Manager, creates a key that works, revokes it, and sees it in the audit log', async () => {
   await withPage(1280, 'walk', async ({ page }) => {
+    const refreshes: string[] = [];
+    page.on('request', (r) => void (new URL(r.url()).pathname === '/api/token/refresh/' && refreshes.push(r.method())));
     await page.goto(`${server.url}/admin`);
     await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    assert.deepEqual(refreshes, [], 'a first visit asks for no refresh: this browser holds no cookie');
     await check(page, 'signin');
 
     // A wrong password: the API's message, as an alert.

@@ -9,7 +9,7 @@ import { BlacklistPage } from './blacklist';
 import { GroupPage, GroupsPage } from './groups';
 import { MenuPage } from './menu';
 import { useRoute, type Route } from './router';
-import { onRefused, onSessionEnded, refresh, signOut, staffCheck } from './session';
+import { onRefused, onSessionEnded, restore, signOut, staffCheck } from './session';
 import { SignIn } from './signin';
 import { UserPage } from './user';
 import { UsersPage } from './users';
@@ -39,7 +39,7 @@ export function App() {
   };
 
   useEffect(() => {
-    refresh().then((ok) => (ok ? admit() : setState('signed-out')));
+    restore().then((ok) => (ok ? admit() : setState('signed-out')));
     const offEnded = onSessionEnded(() => {
       setNotice('Your session has ended: sign in again.');
       setState('signed-out');

@@ -16,9 +16,34 @@ let access: string | null = null;
 let client: LittleLemonClient | null = null;
 let refreshing: Promise<boolean> | null = null;
 
+/**
+ * Whether this browser may hold a refresh cookie: set while signed in, cleared when the session
+ * ends. The cookie is httpOnly, so the page cannot see it; without this, every first visit
+ * would ask for a refresh only to be told (400) that there is none.
+ */
+const HINT = 'littlelemon-admin-signed-in';
+
+function hint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(HINT, '1');
+    else localStorage.removeItem(HINT);
+  } catch {
+    // Storage refused (a private window's policy): restore() then always asks.
+  }
+}
+
+function hinted(): boolean {
+  try {
+    return localStorage.getItem(HINT) !== null;
+  } catch {
+    return true;
+  }
+}
+
 function setAccess(token: string | null): void {
   access = token;
   client = token === null ? null : anonymous.withJwt(token);
+  hint(token !== null);
 }
 
 export function signedIn(): boolean {
@@ -51,6 +76,11 @@ export function refresh(): Promise<boolean> {
       refreshing = null;
     });
   return refreshing;
+}
+
+/** At start-up: the session the refresh cookie holds, if this browser was signed in (else false, without asking). */
+export function restore(): Promise<boolean> {
+  return hinted() ? refresh() : Promise.resolve(false);
 }
 
 /** POST /api/token/blacklist/ with the cookie: the refresh token is blacklisted and the cookie cleared. */
