@@ -60,7 +60,7 @@ export async function createApp(settings: Settings, options: AppOptions = {}): P
     const koa = new Koa();
     koa.silent = true; // errors are logged by `recover`, once
     const draining = { now: false };
-    const metrics = settings.metricsPort === null ? null : new Metrics({ pools: () => services.db.pools(), redis: services.redis });
+    const metrics = settings.metricsPort === null ? null : new Metrics({ pools: () => services.db.pools(), redis: services.redis, passwordChecks: services.passwordChecks });
     koa.use(recover(api, log, metrics, draining, options.observeResponse));
     koa.use(securityHeaders());
     koa.use(allowedHosts(settings.allowedHosts, settings.numProxies));

@@ -7,7 +7,8 @@
  * Each app has a registry of its own (tests run several in one process). Counted per request, by
  * the error boundary (src/app.ts): requests by operationId, method and status, their latency, and
  * the refusals the errors carry (authentication failures by scheme and reason, throttle
- * refusals by scope). Read at scrape time: password hashes running and queued, the database
+ * refusals by scope). Read at scrape time: password checks right and wrong (counted by the
+ * services), password hashes running and queued, the database
  * pools, Redis, and prom-client's default process metrics.
  *
  * `npm run start:cluster`: each worker keeps its registry and answers the primary, which serves
@@ -20,6 +21,7 @@ import type { Redis } from 'ioredis';
 import type { PoolUse } from './data/db';
 import { AuthenticationFailed, Throttled } from './errors';
 import { hashingLoad } from './passwords/hashers';
+import type { PasswordChecks } from './services';
 
 /** Metric names begin with this; prom-client's process metrics keep their own names. */
 const PREFIX = 'littlelemon_';
@@ -32,6 +34,8 @@ export const UNMATCHED = '';
 
 /** What the gauges read when scraped. */
 export interface MetricSources {
+  /** The password checks counted so far (Services.passwordChecks). */
+  readonly passwordChecks: Readonly<PasswordChecks>;
   /** The database's pools (Database.pools()). */
   pools(): readonly PoolUse[];
   /** The Redis client when REDIS_URL is set, else null. */
@@ -71,6 +75,21 @@ export class Metrics {
       help: 'Requests refused by a throttle (429), by the scope that refused.',
       labelNames: ['scope'],
       registers,
+    });
+    const counted: PasswordChecks = { right: 0, wrong: 0 };
+    new Counter({
+      name: `${PREFIX}password_checks_total`,
+      help: 'Passwords checked (the four logins, set_password, set_username, deleting an account), by result: right or wrong. Those the login guard refused before any check are in throttle_refusals_total.',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        for (const result of ['right', 'wrong'] as const) {
+          const now = sources.passwordChecks[result];
+          if (now > counted[result]) this.inc({ result }, now - counted[result]);
+          else this.inc({ result }, 0); // both series exist from the first scrape
+          counted[result] = now;
+        }
+      },
     });
     new Gauge({
       name: `${PREFIX}password_hashes_running`,

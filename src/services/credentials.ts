@@ -53,7 +53,11 @@ export async function authenticateCredentials(check: CredentialCheck, username: 
     if (!row) return [undefined, await fakeVerify(password).then(() => null)];
     return [row, await verifyPassword(password, row.password)];
   });
-  if (!user || !result?.valid) return null;
+  if (!user || !result?.valid) {
+    services.passwordChecks.wrong++;
+    return null;
+  }
+  services.passwordChecks.right++;
   await reservation?.giveBack();
   // Django's ModelBackend checks the password first: an inactive user costs the same time, and
   // the right password gives its point back, though the answer is the same failure.
@@ -69,6 +73,7 @@ export async function authenticateCredentials(check: CredentialCheck, username: 
 export async function checkPassword(check: CredentialCheck, user: { id: number; username: string; password: string }, password: string): Promise<boolean> {
   const reservation = await reserve(check.loginGuard, check.ip, user.username);
   const result = await verifyHolding(reservation, () => verifyPassword(password, user.password));
+  check.services.passwordChecks[result.valid ? 'right' : 'wrong']++;
   if (result.valid) await reservation?.giveBack();
   return result.valid;
 }

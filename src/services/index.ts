@@ -42,8 +42,16 @@ export interface Services {
   readonly redis: Redis | null;
   /** The one clock that everything built here was given (src/clock.ts; tests may inject one). */
   readonly clock: Clock;
+  /** Password checks made since start-up, right and wrong (src/services/credentials.ts counts; /metrics reads). */
+  readonly passwordChecks: PasswordChecks;
   /** Closes what createServices opened: Redis and the database. */
   close(): Promise<void>;
+}
+
+/** How many password checks found the password right, and how many wrong. Counted, never reset. */
+export interface PasswordChecks {
+  right: number;
+  wrong: number;
 }
 
 export interface ServicesOptions {
@@ -101,6 +109,7 @@ export async function createServices(settings: Settings, options: ServicesOption
       declaredGroups: spec.groups,
       throttles,
       redis,
+      passwordChecks: { right: 0, wrong: 0 },
       mailer: createMailer({ dir: settings.mail.dir, url: settings.mail.url, from: settings.mail.from, keepFiles: settings.mail.keepFiles }, log),
       close,
     };

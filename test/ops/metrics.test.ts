@@ -55,6 +55,7 @@ describe('/metrics', () => {
       const before = await scrape(metricsPort);
       assert.match(before.contentType, /^text\/plain; version=0\.0\.4/);
       assert.equal(valueOf(before.samples, 'littlelemon_http_requests_total', { operationId: 'menuItemsList' }), undefined, 'nothing counted yet');
+      assert.deepEqual(['right', 'wrong'].map((result) => valueOf(before.samples, 'littlelemon_password_checks_total', { result })), [0, 0]);
 
       for (let i = 0; i < 3; i++) assert.equal(await get(`${base}/api/menu-items`), 200);
       for (let i = 0; i < 2; i++) assert.equal(await get(`${base}/api/menu-items`, { authorization: `Token ${'0'.repeat(40)}` }), 401);
@@ -81,6 +82,9 @@ describe('/metrics', () => {
       assert.equal(valueOf(samples, 'littlelemon_throttle_refusals_total', { scope: 'login' }), 1);
       assert.equal(valueOf(samples, 'littlelemon_throttle_refusals_total', { scope: 'login_username' }), undefined);
       assert.equal(requests({ operationId: 'tokenCreate', method: 'POST', status: '429' }), 1);
+      // The wrong password was checked (a 400, no 401 to count it by); the refused one never was.
+      assert.equal(valueOf(samples, 'littlelemon_password_checks_total', { result: 'wrong' }), 1);
+      assert.equal(valueOf(samples, 'littlelemon_password_checks_total', { result: 'right' }), 0);
       assert.equal(valueOf(samples, 'littlelemon_password_hashes_running'), 0);
       assert.equal(valueOf(samples, 'littlelemon_password_hashes_queued'), 0);
       assert.equal(valueOf(samples, 'littlelemon_db_pool_connections_in_use', { pool: 'main' }), 0);
