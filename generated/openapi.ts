@@ -1803,6 +1803,16 @@ export interface components {
                 "application/json": components["schemas"]["Detail"];
             };
         };
+        /** @description A backing service is down: the database, or Redis when THROTTLE_FAIL_MODE is `closed`. Nothing was changed. Retry-After says when to try again; /readyz says which service. */
+        ServiceUnavailable: {
+            headers: {
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Detail"];
+            };
+        };
         /** @description Too many requests. */
         Throttled: {
             headers: {
@@ -2127,6 +2137,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminAuditOptions: {
@@ -2141,6 +2152,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminBlacklistList: {
@@ -2171,6 +2183,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminBlacklistOptions: {
@@ -2185,6 +2198,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupsList: {
@@ -2215,6 +2229,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupsCreate: {
@@ -2241,6 +2256,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupsOptions: {
@@ -2255,6 +2271,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupsDestroy: {
@@ -2281,6 +2298,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupOptions: {
@@ -2299,6 +2317,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupMembersList: {
@@ -2332,6 +2351,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupMembersAdd: {
@@ -2355,6 +2375,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupMembersOptions: {
@@ -2373,6 +2394,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupMembersRemove: {
@@ -2400,6 +2422,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminGroupMemberOptions: {
@@ -2420,6 +2443,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUsersList: {
@@ -2460,6 +2484,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUsersCreate: {
@@ -2486,6 +2511,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUsersOptions: {
@@ -2500,6 +2526,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUsersRetrieve: {
@@ -2518,6 +2545,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUsersDestroy: {
@@ -2543,6 +2571,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUserOptions: {
@@ -2560,6 +2589,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUsersPartialUpdate: {
@@ -2581,6 +2611,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUsersLogoutAll: {
@@ -2605,6 +2636,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUserLogoutAllOptions: {
@@ -2622,6 +2654,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminRefreshTokensList: {
@@ -2648,6 +2681,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUserRefreshTokensOptions: {
@@ -2665,6 +2699,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminRefreshTokensBlacklist: {
@@ -2691,6 +2726,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUserRefreshTokenBlacklistOptions: {
@@ -2710,6 +2746,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUsersSetPassword: {
@@ -2737,6 +2774,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUserSetPasswordOptions: {
@@ -2754,6 +2792,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminKeysList: {
@@ -2780,6 +2819,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminKeysCreate: {
@@ -2806,6 +2846,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminKeysRevokeAll: {
@@ -2830,6 +2871,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUserTokensOptions: {
@@ -2847,6 +2889,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminKeysRevoke: {
@@ -2873,6 +2916,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     adminUserTokenOptions: {
@@ -2892,6 +2936,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     obtainAuthToken: {
@@ -2919,6 +2964,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     obtainAuthTokenOptions: {
@@ -2932,6 +2978,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     managersList: {
@@ -2955,6 +3002,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     managersAdd: {
@@ -2974,6 +3022,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     managersRemove: {
@@ -2993,6 +3042,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     managersOptions: {
@@ -3007,6 +3057,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     managersRemoveById: {
@@ -3025,6 +3076,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     managerOptions: {
@@ -3042,6 +3094,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     managerView: {
@@ -3057,6 +3110,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     managerViewOptions: {
@@ -3071,6 +3125,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     menuItemsList: {
@@ -3102,6 +3157,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     menuItemsCreate: {
@@ -3128,6 +3184,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     menuItemsOptions: {
@@ -3141,6 +3198,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     menuItemsRetrieve: {
@@ -3157,6 +3215,7 @@ export interface operations {
             200: components["responses"]["MenuItemResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     menuItemsUpdate: {
@@ -3177,6 +3236,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     menuItemsDestroy: {
@@ -3200,6 +3260,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     menuItemOptions: {
@@ -3216,6 +3277,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     menuItemsPartialUpdate: {
@@ -3236,6 +3298,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     secret: {
@@ -3250,6 +3313,7 @@ export interface operations {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     secretOptions: {
@@ -3263,6 +3327,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tenCalls: {
@@ -3277,6 +3342,7 @@ export interface operations {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tenCallsOptions: {
@@ -3290,6 +3356,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     throttleCheck: {
@@ -3304,6 +3371,7 @@ export interface operations {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     throttleCheckOptions: {
@@ -3317,6 +3385,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     throttleCheckAuth: {
@@ -3331,6 +3400,7 @@ export interface operations {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     throttleCheckAuthOptions: {
@@ -3344,6 +3414,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenObtainPair: {
@@ -3364,6 +3435,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenObtainPairOptions: {
@@ -3398,6 +3470,7 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenBlacklistOptions: {
@@ -3432,6 +3505,7 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenRefreshOptions: {
@@ -3460,6 +3534,7 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenVerifyOptions: {
@@ -3492,6 +3567,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     jwtCreateOptions: {
@@ -3526,6 +3602,7 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     jwtRefreshOptions: {
@@ -3554,6 +3631,7 @@ export interface operations {
             401: components["responses"]["TokenInvalid"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     jwtVerifyOptions: {
@@ -3593,6 +3671,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenCreateOptions: {
@@ -3606,6 +3685,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenDestroy: {
@@ -3626,6 +3706,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenDestroyOptions: {
@@ -3639,6 +3720,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenDestroyAll: {
@@ -3659,6 +3741,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     tokenDestroyAllOptions: {
@@ -3672,6 +3755,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userList: {
@@ -3694,6 +3778,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userCreate: {
@@ -3719,6 +3804,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     usersOptions: {
@@ -3732,6 +3818,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userRetrieve: {
@@ -3749,6 +3836,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userUpdate: {
@@ -3769,6 +3857,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userDestroy: {
@@ -3795,6 +3884,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userOptions: {
@@ -3811,6 +3901,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userPartialUpdate: {
@@ -3831,6 +3922,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     activation: {
@@ -3855,6 +3947,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     activationOptions: {
@@ -3868,6 +3961,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userMe: {
@@ -3882,6 +3976,7 @@ export interface operations {
             200: components["responses"]["UserResponse"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userMeUpdate: {
@@ -3899,6 +3994,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userMeDestroy: {
@@ -3922,6 +4018,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userMeOptions: {
@@ -3935,6 +4032,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     userMePartialUpdate: {
@@ -3952,6 +4050,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resendActivation: {
@@ -3975,6 +4074,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resendActivationOptions: {
@@ -3988,6 +4088,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resetPasswordConfirm: {
@@ -4011,6 +4112,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resetPasswordConfirmOptions: {
@@ -4024,6 +4126,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resetPassword: {
@@ -4047,6 +4150,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resetPasswordOptions: {
@@ -4060,6 +4164,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     setPassword: {
@@ -4083,6 +4188,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     setPasswordOptions: {
@@ -4096,6 +4202,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     setUsername: {
@@ -4119,6 +4226,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     setUsernameOptions: {
@@ -4132,6 +4240,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     healthz: {

@@ -354,7 +354,7 @@ function openSqlite(databaseUrl: string, log: KnexLog): Database {
   let reader: BetterSqlite3.Database | null = null;
   let closed = false;
   const open = (): BetterSqlite3.Database => {
-    if (closed) throw new Error('the database is closed');
+    if (closed) throw databaseClosed();
     if (!reader) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const Driver = require('better-sqlite3') as typeof BetterSqlite3;
@@ -365,7 +365,11 @@ function openSqlite(databaseUrl: string, log: KnexLog): Database {
   };
   const prepare = (_name: string, sql: string): PreparedRead => {
     let statement: BetterSqlite3.Statement | null = null;
-    return async (value) => (statement ??= open().prepare(sql)).get(value) as Pojo | undefined;
+    return async (value) => {
+      // A statement prepared before the close would fail with the driver's own TypeError.
+      if (closed) throw databaseClosed();
+      return (statement ??= open().prepare(sql)).get(value) as Pojo | undefined;
+    };
   };
   return database(
     'sqlite',
@@ -379,6 +383,15 @@ function openSqlite(databaseUrl: string, log: KnexLog): Database {
     },
     () => [],
   );
+}
+
+/**
+ * A prepared read after Database.destroy(): the database is gone for this process (it is
+ * shutting down, or a test took it away). Its code is one of render.ts's "database unavailable"
+ * codes, so a request that meets it is answered 503, not 500.
+ */
+function databaseClosed(): Error {
+  return Object.assign(new Error('the database is closed'), { code: 'EDBCLOSED' });
 }
 
 function openPostgres(url: string, log: KnexLog): Database {
@@ -405,7 +418,7 @@ function openPostgres(url: string, log: KnexLog): Database {
   let pool: Pool | null = null;
   let closed = false;
   const open = (): Pool => {
-    if (closed) throw new Error('the database is closed');
+    if (closed) throw databaseClosed();
     if (!pool) {
       pool = new pg.Pool({ connectionString: url, types, max: STATEMENT_POOL_SIZE, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000 });
       // An idle connection that breaks (a restart, a failover) is dropped by the pool; the

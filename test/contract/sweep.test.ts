@@ -140,6 +140,16 @@ class Harness {
     this.extraServers.push(s);
     return s;
   }
+
+  private brokenServer: Promise<TestServer> | undefined;
+  /** A server whose database is gone (its pools and connections closed), made once: whatever reads or writes it is 503. */
+  broken(): Promise<TestServer> {
+    this.brokenServer ??= this.extraServer().then(async (s) => {
+      await s.app.services.db.destroy();
+      return s;
+    });
+    return this.brokenServer;
+  }
 }
 
 const NOT_FOR_OTHERS =
@@ -642,11 +652,43 @@ const GENERIC: Record<number, Rule> = {
       },
     };
   },
+  503: (info) => {
+    if (info.operationId === 'readyz') return null; // its own example: the body says which service is down
+    return {
+      why: 'its success request on a server whose database is gone (credentials are read from the database too)',
+      run: async (h) => {
+        const r = await send(await h.broken(), info, await onBrokenServer(h, info));
+        expectStatus(r, 503, info);
+        assert.equal(typeof r.body.detail, 'string');
+        assert.match(r.headers.get('retry-after') ?? '', /^\d+$/);
+      },
+    };
+  },
   429: (info) => {
     if (info.throttles.length === 0) return { unreachable: 'declares 429 but its x-throttle-scope is []: nothing can throttle it; remove 429 from this operation in openapi.yaml' };
     return null; // the throttled server's own section below
   },
 };
+
+/**
+ * The operation's success request (its example's, or for OPTIONS a caller its gate lets
+ * through), to be sent to the broken server. An anonymous one carries an unknown key where the
+ * operation reads credentials, so that authentication asks the database as well.
+ */
+async function onBrokenServer(h: Harness, info: OperationInfo): Promise<Call> {
+  let call: Call;
+  const success = declared(info)
+    .filter((s) => s >= 200 && s < 300)
+    .map((s) => EXAMPLES[info.operationId]?.[s])
+    .find((e): e is Builder => typeof e === 'function');
+  if (success) call = await success(h);
+  else if (info.method === 'options') {
+    const caller = await callerFor(h, info);
+    call = { as: caller, path: placeholderPath(info, caller) };
+  } else throw new Error(`${info.operationId}: no success request in EXAMPLES to send`);
+  if (!call.as && !call.authorization && info.schemes.includes('TokenAuth')) call = { ...call, authorization: `Token ${BAD_KEY}` };
+  return call;
+}
 
 async function callerFor(h: Harness, info: OperationInfo): Promise<Principal | null> {
   const kind = gateKind(info);
@@ -721,6 +763,18 @@ for (const status of STATUSES) {
     }
   });
 }
+
+// The converse of the 503 rule: an operation that does not declare 503 needs no backing service,
+// so it answers as usual on the broken server (sent credentials too, which it must not read).
+describe('without 503: the database gone changes nothing', () => {
+  for (const info of operations.filter((op) => !declared(op).includes(503))) {
+    test(`${info.operationId} (${info.method.toUpperCase()} ${info.path})`, async () => {
+      const call = await onBrokenServer(main, info);
+      const r = await send(await main.broken(), info, call.as || call.authorization ? call : { ...call, authorization: `Token ${BAD_KEY}` });
+      assert.ok(r.status < 300, `${info.operationId} answered ${r.status} with the database gone: declare 503 in openapi.yaml, or make it not need the database: ${r.text.slice(0, 300)}`);
+    });
+  }
+});
 
 // 429: on a server where every scope allows one request a minute. Each operation gets a caller
 // of its own (user scopes count per user), made before anything fails a password check: one
