@@ -1,8 +1,9 @@
 /**
  * Structured JSON logs (pino). A request's line (src/app.ts) carries the request id sent back
- * in X-Request-Id (a proxy's own, when it sent a UUID or 32 hex digits), the method, the operationId and route template (an unmatched request: its
- * path, never the query string), the status, the time, the user id and the client address as
- * the throttles count it: never a header, a body, a password, a token or a key.
+ * in X-Request-Id (the proxy's own, when it sent a UUID or 32 hex digits), the method, the
+ * operationId and route template (an unmatched request: its path, never the query string), the
+ * status, the time, the user id and the client address as the throttles count it: never a
+ * header, a body, a password, a token or a key.
  *
  * A person at a terminal outside production gets the same records made readable by
  * pino-pretty (one line each, coloured); anything else (a pipe, a file, a log collector, or

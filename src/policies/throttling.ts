@@ -333,8 +333,8 @@ export class LoginGuard {
 
   /**
    * Takes the check's point from every window of the address, then of the username, or refuses
-   * with the longest wait and keeps nothing. Rejects with ServiceUnavailable when the store fails in fail-closed mode
-   * (giving back whatever it took).
+   * with the longest wait and keeps nothing. Rejects with ServiceUnavailable when the store fails
+   * in fail-closed mode (giving back whatever it took).
    */
   async reserve(ip: string, username: string): Promise<LoginDecision> {
     const address = await this.byAddress.take(ipKey(ip));
