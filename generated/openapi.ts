@@ -1762,6 +1762,15 @@ export interface components {
                 "application/json": components["schemas"]["Message"];
             };
         };
+        /** @description The Accept header admits no JSON (the only representation served): none of its media ranges is `application/json`, `application/*` or `*\/*`. Checked first, as DRF's content negotiation is, before credentials are read. */
+        NotAcceptable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Detail"];
+            };
+        };
         /** @description No such object. */
         NotFound: {
             headers: {
@@ -2087,6 +2096,7 @@ export interface operations {
                     };
                 };
             };
+            406: components["responses"]["NotAcceptable"];
         };
     };
     jwksOptions: {
@@ -2099,6 +2109,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     adminAuditList: {
@@ -2136,6 +2147,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2152,6 +2164,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2182,6 +2195,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2198,6 +2212,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2228,6 +2243,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2253,6 +2269,7 @@ export interface operations {
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -2271,6 +2288,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2297,6 +2315,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2317,6 +2336,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2350,6 +2370,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2372,6 +2393,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -2394,6 +2416,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2421,6 +2444,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2443,6 +2467,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2483,6 +2508,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2508,6 +2534,7 @@ export interface operations {
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -2526,6 +2553,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2544,6 +2572,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2570,6 +2599,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2589,6 +2619,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2608,6 +2639,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -2635,6 +2667,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2654,6 +2687,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2680,6 +2714,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2699,6 +2734,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2725,6 +2761,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2746,6 +2783,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2771,6 +2809,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -2792,6 +2831,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2818,6 +2858,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2845,6 +2886,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2870,6 +2912,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2889,6 +2932,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2915,6 +2959,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -2936,6 +2981,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -2961,6 +3007,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -2978,6 +3025,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3001,6 +3049,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3019,6 +3068,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3039,6 +3089,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3057,6 +3108,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3075,6 +3127,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3094,6 +3147,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3109,6 +3163,7 @@ export interface operations {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3125,6 +3180,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3157,6 +3213,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3181,6 +3238,7 @@ export interface operations {
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3198,6 +3256,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3215,6 +3274,7 @@ export interface operations {
             200: components["responses"]["MenuItemResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3234,6 +3294,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3260,6 +3321,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3277,6 +3339,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3296,6 +3359,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3312,6 +3376,7 @@ export interface operations {
         responses: {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3327,6 +3392,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3341,6 +3407,7 @@ export interface operations {
         responses: {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3356,6 +3423,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3370,6 +3438,7 @@ export interface operations {
         responses: {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3385,6 +3454,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3399,6 +3469,7 @@ export interface operations {
         responses: {
             200: components["responses"]["MessageResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3414,6 +3485,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3432,6 +3504,7 @@ export interface operations {
             200: components["responses"]["TokenPair"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3448,6 +3521,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     tokenBlacklist: {
@@ -3468,6 +3542,7 @@ export interface operations {
             200: components["responses"]["Empty"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3483,6 +3558,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     tokenRefresh: {
@@ -3503,6 +3579,7 @@ export interface operations {
             200: components["responses"]["TokenRefreshed"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3518,6 +3595,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     tokenVerify: {
@@ -3532,6 +3610,7 @@ export interface operations {
             200: components["responses"]["Empty"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3547,6 +3626,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     jwtCreate: {
@@ -3564,6 +3644,7 @@ export interface operations {
             200: components["responses"]["TokenPair"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3580,6 +3661,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     jwtRefresh: {
@@ -3600,6 +3682,7 @@ export interface operations {
             200: components["responses"]["TokenRefreshed"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3615,6 +3698,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     jwtVerify: {
@@ -3629,6 +3713,7 @@ export interface operations {
             200: components["responses"]["Empty"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["TokenInvalid"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3644,6 +3729,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     tokenCreate: {
@@ -3668,6 +3754,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3685,6 +3772,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3705,6 +3793,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3720,6 +3809,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3740,6 +3830,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3755,6 +3846,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3777,6 +3869,7 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3801,6 +3894,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3818,6 +3912,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3835,6 +3930,7 @@ export interface operations {
             200: components["responses"]["UserResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3854,6 +3950,7 @@ export interface operations {
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3881,6 +3978,7 @@ export interface operations {
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3901,6 +3999,7 @@ export interface operations {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3919,6 +4018,7 @@ export interface operations {
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3944,6 +4044,7 @@ export interface operations {
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -3961,6 +4062,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -3975,6 +4077,7 @@ export interface operations {
         responses: {
             200: components["responses"]["UserResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             429: components["responses"]["Throttled"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -3991,6 +4094,7 @@ export interface operations {
             200: components["responses"]["UserResponse"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -4015,6 +4119,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -4032,6 +4137,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4047,6 +4153,7 @@ export interface operations {
             200: components["responses"]["UserResponse"];
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -4071,6 +4178,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -4088,6 +4196,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4109,6 +4218,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -4126,6 +4236,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4147,6 +4258,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -4164,6 +4276,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4185,6 +4298,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -4202,6 +4316,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4223,6 +4338,7 @@ export interface operations {
             };
             400: components["responses"]["FieldErrorsResponse"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
@@ -4240,6 +4356,7 @@ export interface operations {
         responses: {
             200: components["responses"]["Options"];
             401: components["responses"]["Unauthorized"];
+            406: components["responses"]["NotAcceptable"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -4264,6 +4381,7 @@ export interface operations {
                     };
                 };
             };
+            406: components["responses"]["NotAcceptable"];
         };
     };
     healthzOptions: {
@@ -4276,6 +4394,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
     readyz: {
@@ -4300,6 +4419,7 @@ export interface operations {
                     };
                 };
             };
+            406: components["responses"]["NotAcceptable"];
             /** @description A backing service is down; `checks` says which. Retry-After says when to ask again. */
             503: {
                 headers: {
@@ -4327,6 +4447,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: components["responses"]["Options"];
+            406: components["responses"]["NotAcceptable"];
         };
     };
 }

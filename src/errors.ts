@@ -118,6 +118,11 @@ export class MethodNotAllowed extends ApiError {
   }
 }
 
+export class NotAcceptable extends ApiError {
+  static override status = 406;
+  static override defaultDetail = 'Could not satisfy the request Accept header.';
+  static override defaultCode = 'not_acceptable';
+}
 
 export class PayloadTooLarge extends ApiError {
   static override status = 413;

@@ -26,6 +26,7 @@ import type { Services } from '../services';
 import type { Spec } from '../spec';
 import { Backend } from './backend';
 import { buildGates, enter, pass, type Gate, type Passage, type Stages } from './gate';
+import { negotiate } from './negotiate';
 import { buildDescriptions, describe } from './metadata';
 import { createBodyReader } from './readBody';
 import { asRead, customizeAjv, prohibitUnsafeCharacters } from './validate';
@@ -131,6 +132,7 @@ export async function createApi(spec: Spec, services: Services, handlers: Handle
       const request = router.route(ctx.method, ctx.path, ctx.querystring, ctx.headers as never);
       const passage = enter(gates.get(request.operation.operationId as string) as Gate, request, ctx, settings.numProxies);
       (ctx.state as State)[PASSAGE] = passage;
+      negotiate(ctx.req.headers.accept);
       await backend.handleRequest(request, ctx);
     },
   };

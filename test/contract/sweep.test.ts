@@ -57,6 +57,8 @@ interface Call {
   readonly json?: unknown;
   readonly raw?: string;
   readonly contentType?: string;
+  /** The Accept header (none when absent). */
+  readonly accept?: string;
   /** Another server than the sweep's main one. */
   readonly server?: TestServer;
   /** Checks beyond the status (the helper already checks the body against the spec). */
@@ -538,6 +540,7 @@ async function send(server: TestServer, info: OperationInfo, call: Call): Promis
   const headers: Record<string, string> = {};
   if (call.authorization) headers.authorization = call.authorization;
   else if (call.as) headers.authorization = `Token ${call.as.key}`;
+  if (call.accept !== undefined) headers.accept = call.accept;
   return server.request(info.method.toUpperCase(), url, { json: call.json, raw: call.raw, contentType: call.contentType, headers });
 }
 
@@ -652,6 +655,14 @@ const GENERIC: Record<number, Rule> = {
       },
     };
   },
+  406: (info) => ({
+    why: 'an Accept header that admits no JSON, from anyone: content negotiation comes before credentials',
+    run: async (h) => {
+      const r = await send(h.server, info, { as: null, path: placeholderPath(info, null), json: hasBody(info) ? {} : undefined, accept: 'application/xml, text/html;q=0.9' });
+      expectStatus(r, 406, info);
+      assert.deepEqual(r.body, { detail: 'Could not satisfy the request Accept header.' });
+    },
+  }),
   503: (info) => {
     if (info.operationId === 'readyz') return null; // its own example: the body says which service is down
     return {
@@ -697,7 +708,7 @@ async function callerFor(h: Harness, info: OperationInfo): Promise<Principal | n
 
 const REASON: Record<number, string> = {
   200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable',
+  406: 'Not Acceptable', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 503: 'Service Unavailable',
 };
 
 // ---------------------------------------------------------------------------------------------
