@@ -4,11 +4,11 @@
  * Accept header none of whose media ranges JSON satisfies is 406 `{"detail": "Could not satisfy
  * the request Accept header."}`, whoever asks. Like DRF, the ranges are compared by type and
  * subtype only (`*` matching anything); their parameters and q-values decide nothing, and a
- * missing header is `*`/`*`.
+ * missing header is the any-type range.
  */
 import { NotAcceptable } from '../errors';
 
-/** Whether a media range (`application/json; q=0.9`, `application/*`, `*` + `/*`) admits JSON. */
+/** Whether a media range (`application/json; q=0.9`, `application/*`, the any-type range) admits JSON. */
 function admitsJson(range: string): boolean {
   const type = range.split(';', 1)[0].trim().toLowerCase();
   const slash = type.indexOf('/');

@@ -1,6 +1,6 @@
 /**
  * Content negotiation, as DRF's DefaultContentNegotiation with JSON its one renderer: the
- * Accept header must admit JSON (`application/json`, `application/*`, `*` + `/*`, any case,
+ * Accept header must admit JSON (`application/json`, `application/*`, the any-type range; any case,
  * parameters and q-values ignored), or the answer is 406. It runs first, as in APIView.initial:
  * before credentials are read and before any throttle counts.
  */
