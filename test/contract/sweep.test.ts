@@ -746,6 +746,10 @@ test('EXAMPLES names only operations and statuses the spec declares', () => {
   }
 });
 
+test('every operation declares 406: content negotiation runs for each, before anything else', () => {
+  assert.deepEqual(operations.filter((op) => !declared(op).includes(406)).map((op) => op.operationId), []);
+});
+
 const STATUSES = [...new Set(operations.flatMap(declared))].sort((a, b) => a - b).filter((s) => s !== 429);
 
 for (const status of STATUSES) {
